@@ -1,0 +1,94 @@
+//! Command-line interface. Doc comments here are the `--help` text.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Own your whole social stack: markdown posts in, a fast static site out.
+#[derive(Debug, Parser)]
+#[command(name = "microsocial", version, about, long_about = None)]
+pub struct Cli {
+    /// Site root (the folder holding social.toml). Default: the nearest
+    /// ancestor of the working directory that holds social.toml.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new site: social.toml, a welcome post and a .gitignore.
+    Init(InitArgs),
+    /// Write a new post into content/posts/ and print its path.
+    New(NewArgs),
+    /// Render the site into public/ (or --output).
+    Build(BuildArgs),
+    /// Build, serve on localhost, rebuild on change and reload open pages.
+    Serve(ServeArgs),
+    /// Validate config, front matter and internal links; list every problem.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Folder to create the site in (default: the working directory).
+    pub dir: Option<PathBuf>,
+    /// Site title.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Public URL the site will be served from, e.g. https://me.example/
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Author name shown on every post.
+    #[arg(long)]
+    pub author: Option<String>,
+    /// Write into a non-empty folder (existing files of the same name are replaced).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Post text (markdown). Read from standard input when omitted and stdin is not a terminal.
+    pub text: Vec<String>,
+    /// Title; posts without one are short microblog posts.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Tag the post (repeatable).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Mark the post as a draft: it stays out of the site until published.
+    #[arg(long)]
+    pub draft: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Output folder (default: public/ in the site root).
+    #[arg(long, short, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Include draft posts.
+    #[arg(long)]
+    pub drafts: bool,
+    /// Ignore the incremental cache and render every page.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:1111", value_name = "ADDR")]
+    pub bind: String,
+    /// Include draft posts.
+    #[arg(long)]
+    pub drafts: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Also check draft posts.
+    #[arg(long)]
+    pub drafts: bool,
+}

@@ -1,0 +1,61 @@
+//! One module per command; `run` picks the site root and dispatches.
+
+mod build;
+mod check;
+mod init;
+mod new;
+mod serve;
+
+use crate::cli::{Cli, Command};
+use crate::problem::Problems;
+use anyhow::anyhow;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let result = match &cli.command {
+        Command::Init(args) => init::run(args, cli.root.as_deref()),
+        command => {
+            let root = site_root(cli.root)?;
+            match command {
+                Command::New(args) => new::run(&root, args),
+                Command::Build(args) => build::run(&root, args),
+                Command::Serve(args) => serve::run(&root, args),
+                Command::Check(args) => check::run(&root, args),
+                Command::Init(_) => unreachable!("handled above"),
+            }
+        }
+    };
+    match result {
+        // Content problems are listed one per line, without an error prefix,
+        // so editors can jump to `file:line`.
+        Err(e) if e.downcast_ref::<Problems>().is_some() => {
+            eprintln!("{e}");
+            Ok(ExitCode::FAILURE)
+        }
+        other => other,
+    }
+}
+
+fn site_root(root: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    match root {
+        Some(r) => {
+            if !r.join(crate::config::CONFIG_FILE).is_file() {
+                return Err(anyhow!(
+                    "{} has no social.toml (create a site with `microsocial init`)",
+                    r.display()
+                ));
+            }
+            Ok(r)
+        }
+        None => {
+            let cwd = std::env::current_dir()?;
+            crate::config::find_root(&cwd).ok_or_else(|| {
+                anyhow!(
+                    "no social.toml in {} or any parent folder: run `microsocial init` or pass --root",
+                    cwd.display()
+                )
+            })
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! `microsocial serve`: build into a private folder, serve it on localhost,
+//! rebuild on change and reload open pages through server-sent events.
+
+use crate::cli::ServeArgs;
+use crate::pipeline::{self, Options};
+use anyhow::{anyhow, Context as _};
+use notify::{RecursiveMode, Watcher};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const EVENTS_PATH: &str = "/__microsocial/events";
+/// Editors save in bursts (temp file, rename, chmod): wait this long for quiet.
+const DEBOUNCE: Duration = Duration::from_millis(60);
+const KEEPALIVE: Duration = Duration::from_secs(15);
+
+const RELOAD_SCRIPT: &str = r#"<script>(function(){var s=new EventSource("/__microsocial/events");s.addEventListener("reload",function(){location.reload()});})();</script>"#;
+
+#[derive(Default)]
+struct State {
+    /// The last build error, shown in every page until a build succeeds.
+    error: Option<String>,
+    clients: Vec<Sender<&'static str>>,
+}
+
+pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let output = root.join(".social").join("serve").join("public");
+    let opts = Options {
+        root: root.to_path_buf(),
+        output: output.clone(),
+        drafts: args.drafts,
+        force: false,
+        base_url: Some(format!("http://{}/", args.bind)),
+    };
+    let state = Arc::new(Mutex::new(State::default()));
+    rebuild(&opts, &state);
+    let server = tiny_http::Server::http(&args.bind)
+        .map_err(|e| anyhow!("cannot listen on {}: {e}", args.bind))?;
+    println!(
+        "serving {} at http://{}/ (Ctrl-C to stop)",
+        root.display(),
+        args.bind
+    );
+
+    let (tx, rx) = mpsc::channel();
+    let mut watcher = notify::recommended_watcher(tx).context("cannot start the file watcher")?;
+    for (dir, mode) in [
+        (root.join("content"), RecursiveMode::Recursive),
+        (root.join("themes"), RecursiveMode::Recursive),
+        (root.join("static"), RecursiveMode::Recursive),
+        (root.to_path_buf(), RecursiveMode::NonRecursive),
+    ] {
+        if dir.exists() {
+            watcher
+                .watch(&dir, mode)
+                .with_context(|| format!("cannot watch {}", dir.display()))?;
+        }
+    }
+    {
+        let state = Arc::clone(&state);
+        let root = root.to_path_buf();
+        std::thread::spawn(move || watch_loop(&root, &opts, &state, &rx));
+    }
+    for request in server.incoming_requests() {
+        let state = Arc::clone(&state);
+        let output = output.clone();
+        std::thread::spawn(move || {
+            if let Err(e) = respond(request, &output, &state) {
+                eprintln!("serve: {e:#}");
+            }
+        });
+    }
+    drop(watcher);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rebuild(opts: &Options, state: &Mutex<State>) {
+    let result = pipeline::build(opts);
+    let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
+    match result {
+        Ok(report) => {
+            println!("rebuilt: {report}");
+            st.error = None;
+        }
+        Err(e) => {
+            let msg = format!("{e:#}");
+            eprintln!("build failed:\n{msg}");
+            st.error = Some(msg);
+        }
+    }
+    st.clients.retain(|c| c.send("reload").is_ok());
+}
+
+fn relevant(root: &Path, path: &Path) -> bool {
+    let Ok(rel) = path.strip_prefix(root) else {
+        return false;
+    };
+    let first = rel
+        .components()
+        .next()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned());
+    match first.as_deref() {
+        Some("content" | "themes" | "static") => {
+            !rel.file_name().is_some_and(crate::content::is_hidden)
+        }
+        Some(name) => name == crate::config::CONFIG_FILE,
+        None => false,
+    }
+}
+
+fn watch_loop(
+    root: &Path,
+    opts: &Options,
+    state: &Mutex<State>,
+    rx: &Receiver<notify::Result<notify::Event>>,
+) {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let is_relevant = |ev: &notify::Result<notify::Event>| match ev {
+        Ok(ev) => !ev.kind.is_access() && ev.paths.iter().any(|p| relevant(&root, p)),
+        Err(_) => true,
+    };
+    while let Ok(ev) = rx.recv() {
+        if !is_relevant(&ev) {
+            continue;
+        }
+        // Coalesce the burst, then build once.
+        loop {
+            match rx.recv_timeout(DEBOUNCE) {
+                Ok(_) => continue,
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+        rebuild(opts, state);
+    }
+}
+
+/// Body of an event stream: blocks on the channel, pings so dead clients are noticed.
+struct EventStream {
+    rx: Receiver<&'static str>,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for EventStream {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos >= self.buf.len() {
+            self.buf = match self.rx.recv_timeout(KEEPALIVE) {
+                Ok(event) => format!("event: {event}\ndata: {event}\n\n").into_bytes(),
+                Err(RecvTimeoutError::Timeout) => b": ping\n\n".to_vec(),
+                Err(RecvTimeoutError::Disconnected) => return Ok(0),
+            };
+            self.pos = 0;
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+fn header(name: &str, value: &str) -> tiny_http::Header {
+    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
+        .expect("static header is valid")
+}
+
+fn respond(request: tiny_http::Request, output: &Path, state: &Mutex<State>) -> anyhow::Result<()> {
+    let url = request
+        .url()
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("/")
+        .to_string();
+    if url == EVENTS_PATH {
+        let (tx, rx) = mpsc::channel();
+        state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clients
+            .push(tx);
+        let body = EventStream {
+            rx,
+            buf: b": connected\n\n".to_vec(),
+            pos: 0,
+        };
+        let response = tiny_http::Response::new(
+            200.into(),
+            vec![
+                header("Content-Type", "text/event-stream"),
+                header("Cache-Control", "no-cache"),
+            ],
+            body,
+            None,
+            None,
+        );
+        return Ok(request.respond(response)?);
+    }
+    let error = state
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .error
+        .clone();
+    let (status, path) = match resolve(output, &url) {
+        Some(p) => (200, p),
+        None => (404, output.join("404.html")),
+    };
+    let content_type = content_type(&path);
+    let mut bytes = std::fs::read(&path).unwrap_or_else(|_| b"Not found".to_vec());
+    if content_type.starts_with("text/html") {
+        bytes = inject(bytes, error.as_deref());
+    }
+    let response = tiny_http::Response::from_data(bytes)
+        .with_status_code(status)
+        .with_header(header("Content-Type", content_type))
+        .with_header(header("Cache-Control", "no-store"));
+    Ok(request.respond(response)?)
+}
+
+/// Maps a URL path to a file under `output`, refusing anything that escapes it.
+fn resolve(output: &Path, url: &str) -> Option<PathBuf> {
+    let decoded = percent_encoding::percent_decode_str(url)
+        .decode_utf8()
+        .ok()?;
+    let mut path = output.to_path_buf();
+    for part in decoded.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return None,
+            p if p.contains('\\') || p.contains('\0') => return None,
+            p => path.push(p),
+        }
+    }
+    if path.is_dir() {
+        path.push("index.html");
+    }
+    path.is_file().then_some(path)
+}
+
+fn inject(html: Vec<u8>, error: Option<&str>) -> Vec<u8> {
+    let mut snippet = String::from(RELOAD_SCRIPT);
+    if let Some(e) = error {
+        snippet.push_str(&format!(
+            "<div role=\"alert\" style=\"position:fixed;inset:auto 0 0 0;max-height:50vh;overflow:auto;margin:0;padding:1rem;background:#7f1d1d;color:#fff;font:14px/1.4 monospace;white-space:pre-wrap;z-index:99999\"><strong>Build failed</strong> — showing the last good build.\n{}</div>",
+            tera::escape_html(e)
+        ));
+    }
+    let text = String::from_utf8_lossy(&html);
+    match text.rfind("</body>") {
+        Some(at) => format!("{}{snippet}{}", &text[..at], &text[at..]).into_bytes(),
+        None => format!("{text}{snippet}").into_bytes(),
+    }
+}
+
+pub fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" | "htm" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "xml" => "application/xml",
+        "txt" => "text/plain; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        "pdf" => "application/pdf",
+        "mp4" => "video/mp4",
+        _ => "application/octet-stream",
+    }
+}

@@ -1,0 +1,191 @@
+//! `social.toml`: one serde struct per table, unknown keys rejected so a typo
+//! never silently does nothing.
+
+use crate::problem::{line_of, Problem};
+use serde::Deserialize;
+use std::path::Path;
+
+pub const CONFIG_FILE: &str = "social.toml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub site: SiteConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    pub title: String,
+    /// Absolute URL the site is served from; always ends with `/` after loading.
+    pub base_url: String,
+    #[serde(default)]
+    pub author: String,
+    #[serde(default)]
+    pub bio: Option<String>,
+    /// Path relative to the site root's output (e.g. `avatar.png`) or an absolute URL.
+    #[serde(default)]
+    pub avatar: Option<String>,
+    #[serde(default = "default_language")]
+    pub language: String,
+    #[serde(default = "default_per_page")]
+    pub posts_per_page: usize,
+    #[serde(default = "default_theme")]
+    pub theme: String,
+}
+
+fn default_language() -> String {
+    "en".into()
+}
+fn default_per_page() -> usize {
+    10
+}
+fn default_theme() -> String {
+    "default".into()
+}
+
+impl Config {
+    /// Parses and validates config text; `file` only names the source in problems.
+    pub fn parse(text: &str, file: &Path) -> Result<Config, Problem> {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+            Problem::new(file, line, e.message().trim().to_string())
+        })?;
+        let site = &mut config.site;
+        let line_for = |key: &str| {
+            text.lines()
+                .position(|l| l.trim_start().starts_with(key))
+                .map_or(1, |i| i + 1)
+        };
+        site.base_url = normalize_base_url(&site.base_url)
+            .map_err(|m| Problem::new(file, line_for("base_url"), m))?;
+        if site.posts_per_page == 0 {
+            return Err(Problem::new(
+                file,
+                line_for("posts_per_page"),
+                "posts_per_page must be at least 1",
+            ));
+        }
+        if site.theme.is_empty() || site.theme.contains(['/', '\\', '.']) {
+            return Err(Problem::new(
+                file,
+                line_for("theme"),
+                format!(
+                    "theme `{}` must be a plain folder name under themes/",
+                    site.theme
+                ),
+            ));
+        }
+        if site.title.trim().is_empty() {
+            return Err(Problem::new(
+                file,
+                line_for("title"),
+                "title must not be empty",
+            ));
+        }
+        Ok(config)
+    }
+
+    pub fn load(root: &Path) -> anyhow::Result<(Config, Vec<u8>)> {
+        let path = root.join(CONFIG_FILE);
+        let bytes = std::fs::read(&path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| anyhow::anyhow!("{}:1: file is not valid UTF-8", path.display()))?;
+        let config = Config::parse(text, &path).map_err(|p| crate::problem::Problems(vec![p]))?;
+        Ok((config, bytes))
+    }
+}
+
+impl SiteConfig {
+    /// Absolute URL of the avatar: relative paths resolve against `base_url`.
+    pub fn avatar_url(&self) -> Option<String> {
+        self.avatar.as_ref().map(|a| {
+            if a.contains("://") {
+                a.clone()
+            } else {
+                format!("{}{}", self.base_url, a.trim_start_matches('/'))
+            }
+        })
+    }
+
+    /// Path part of the base URL: "/" or e.g. "/blog/".
+    pub fn base_path(&self) -> &str {
+        let after_scheme = self.base_url.split_once("://").map_or("", |(_, r)| r);
+        after_scheme.find('/').map_or("/", |i| &after_scheme[i..])
+    }
+}
+
+/// Checks that `url` is an absolute http(s) URL and gives it a trailing slash.
+pub fn normalize_base_url(url: &str) -> Result<String, String> {
+    let url = url.trim();
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| format!("base_url `{url}` must start with http:// or https://"))?;
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err(format!("base_url `{url}` has no host"));
+    }
+    if rest.contains(['?', '#']) {
+        return Err(format!(
+            "base_url `{url}` must not have a query or fragment"
+        ));
+    }
+    Ok(if url.ends_with('/') {
+        url.to_string()
+    } else {
+        format!("{url}/")
+    })
+}
+
+/// The nearest ancestor of `start` (inclusive) that holds `social.toml`.
+pub fn find_root(start: &Path) -> Option<std::path::PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| dir.join(CONFIG_FILE).is_file())
+        .map(Path::to_path_buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, Problem> {
+        Config::parse(text, Path::new("social.toml"))
+    }
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let c = parse("[site]\ntitle = \"T\"\nbase_url = \"https://a.example/blog\"\n").unwrap();
+        assert_eq!(c.site.base_url, "https://a.example/blog/");
+        assert_eq!(c.site.base_path(), "/blog/");
+        assert_eq!(c.site.posts_per_page, 10);
+        assert_eq!(c.site.theme, "default");
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_field() {
+        let err = parse("[site]\ntitle = \"T\"\nbase_url = \"https://a.example/\"\ncolour = 1\n")
+            .unwrap_err();
+        assert_eq!(err.line, 4);
+        assert!(err.message.contains("colour"), "{}", err.message);
+        assert_eq!(err.to_string().split(':').next(), Some("social.toml"));
+    }
+
+    #[test]
+    fn bad_toml_names_line() {
+        let err = parse("[site]\ntitle = \"T\nbase_url = 3\n").unwrap_err();
+        assert_eq!(err.line, 2, "{err}");
+    }
+
+    #[test]
+    fn rejects_relative_base_url_and_zero_page_size() {
+        let e = parse("[site]\ntitle = \"T\"\nbase_url = \"example.org\"\n").unwrap_err();
+        assert!(e.message.contains("http"), "{e}");
+        assert_eq!(e.line, 3);
+        let e =
+            parse("[site]\ntitle=\"T\"\nbase_url=\"http://x/\"\nposts_per_page = 0\n").unwrap_err();
+        assert_eq!(e.line, 4);
+    }
+}

@@ -1,0 +1,332 @@
+//! The content layer: finding source files under `content/` and turning each
+//! into an [`Entry`] (everything derived from that one file, so it can be cached).
+
+pub mod frontmatter;
+pub mod markdown;
+
+use crate::problem::Problem;
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+pub const CONTENT_DIR: &str = "content";
+pub const POSTS_DIR: &str = "posts";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Kind {
+    Post,
+    Page,
+}
+
+/// A source file found under `content/`, before it is read.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Path relative to `content/`, `/`-separated: the cache key.
+    pub rel: String,
+    pub abs: PathBuf,
+    pub kind: Kind,
+    pub mtime_ns: u64,
+    pub size: u64,
+    /// Files beside a folder post's `index.md`, relative to `content/`.
+    pub assets: Vec<String>,
+}
+
+/// Everything the site model needs from one source file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entry {
+    pub source: String,
+    pub kind: Kind,
+    pub mtime_ns: u64,
+    pub size: u64,
+    pub hash: u128,
+    pub slug: String,
+    pub title: Option<String>,
+    pub date: DateTime<FixedOffset>,
+    pub updated: Option<DateTime<FixedOffset>>,
+    pub tags: Vec<String>,
+    pub draft: bool,
+    pub summary: Option<String>,
+    pub has_more: bool,
+    pub assets: Vec<String>,
+    /// Filled from the markdown: the title, or the first words of the text.
+    pub label: String,
+    pub description: String,
+    pub source_links: Vec<String>,
+}
+
+impl Entry {
+    /// Folder of the source relative to `content/` (for relative links).
+    pub fn source_dir(&self) -> &str {
+        let rel = self.source.as_str();
+        let dir = rel.rfind('/').map_or("", |i| &rel[..i]);
+        dir
+    }
+}
+
+/// Lists posts and pages under `content_dir`, in a stable order.
+pub fn scan(content_dir: &Path) -> anyhow::Result<Vec<Source>> {
+    let mut sources = Vec::new();
+    if !content_dir.is_dir() {
+        return Ok(sources);
+    }
+    let posts_dir = content_dir.join(POSTS_DIR);
+    for entry in walkdir::WalkDir::new(content_dir)
+        .min_depth(1)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !is_hidden(e.file_name()))
+    {
+        let entry =
+            entry.map_err(|e| anyhow::anyhow!("cannot read {}: {e}", content_dir.display()))?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.path();
+        let rel = rel_string(content_dir, path);
+        let is_md = path.extension().is_some_and(|e| e == "md");
+        let depth = entry.depth();
+        let kind = if depth == 1 && is_md {
+            Kind::Page
+        } else if depth == 2 && is_md && path.starts_with(&posts_dir) {
+            Kind::Post
+        } else if depth == 3 && path.starts_with(&posts_dir) && entry.file_name() == "index.md" {
+            Kind::Post
+        } else {
+            continue;
+        };
+        let meta = entry
+            .metadata()
+            .map_err(|e| anyhow::anyhow!("cannot stat {}: {e}", path.display()))?;
+        let assets = if depth == 3 {
+            list_assets(content_dir, path.parent().unwrap_or(content_dir))?
+        } else {
+            Vec::new()
+        };
+        sources.push(Source {
+            rel,
+            abs: path.to_path_buf(),
+            kind,
+            mtime_ns: mtime_ns(&meta),
+            size: meta.len(),
+            assets,
+        });
+    }
+    Ok(sources)
+}
+
+fn list_assets(content_dir: &Path, folder: &Path) -> anyhow::Result<Vec<String>> {
+    let mut assets = Vec::new();
+    for e in walkdir::WalkDir::new(folder)
+        .min_depth(1)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !is_hidden(e.file_name()))
+    {
+        let e = e.map_err(|e| anyhow::anyhow!("cannot read {}: {e}", folder.display()))?;
+        if e.file_type().is_file() && e.file_name() != "index.md" {
+            assets.push(rel_string(content_dir, e.path()));
+        }
+    }
+    Ok(assets)
+}
+
+pub fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with('.') || name.ends_with('~') || name.starts_with('#')
+}
+
+pub fn rel_string(base: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(base).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+pub fn mtime_ns(meta: &std::fs::Metadata) -> u64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
+/// `2026-11-24-hello` → (Some(date), "hello").
+pub fn split_dated_name(stem: &str) -> (Option<DateTime<FixedOffset>>, &str) {
+    if stem.len() >= 10 && stem.is_char_boundary(10) {
+        if let Ok(date) = frontmatter::parse_date(&stem[..10]) {
+            let rest = stem[10..].trim_start_matches(['-', '_']);
+            return (Some(date), rest);
+        }
+    }
+    (None, stem)
+}
+
+/// A source read and parsed, with its body kept for markdown rendering.
+pub struct Parsed {
+    pub entry: Entry,
+    pub text: String,
+    pub body_start: usize,
+    pub body_line: usize,
+}
+
+/// Reads and parses one source's front matter. The markdown-derived fields of
+/// the entry are filled later, once every permalink is known.
+pub fn parse(source: &Source, display: &Path) -> Result<Parsed, Problem> {
+    let bytes = std::fs::read(&source.abs)
+        .map_err(|e| Problem::new(display, 1, format!("cannot read: {e}")))?;
+    let hash = xxhash_rust::xxh3::xxh3_128(&bytes);
+    let text = String::from_utf8(bytes)
+        .map_err(|e| Problem::new(display, 1, format!("not valid UTF-8: {e}")))?;
+    let split = frontmatter::split(&text, display)?;
+    let body_start = text.len() - split.body.len();
+    let body_line = split.body_line;
+    let fm = split.front;
+    let fm_line = |key: &str| {
+        text.lines()
+            .position(|l| l.trim_start().starts_with(key))
+            .map_or(1, |i| i + 1)
+    };
+
+    let path = Path::new(&source.rel);
+    let stem = if path.file_name().is_some_and(|n| n == "index.md") {
+        path.parent()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    } else {
+        path.file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let (name_date, name_slug) = split_dated_name(&stem);
+
+    let date = match (&fm.date, name_date) {
+        (Some(d), _) => d
+            .to_datetime()
+            .map_err(|m| Problem::new(display, fm_line("date"), format!("field `date`: {m}")))?,
+        (None, Some(d)) => d,
+        (None, None) if source.kind == Kind::Page => DateTime::UNIX_EPOCH.fixed_offset(),
+        (None, None) => {
+            return Err(Problem::new(
+                display,
+                1,
+                "post has no date: add `date = 2026-11-24T09:30:00Z` to the front matter or name the file YYYY-MM-DD-slug.md",
+            ))
+        }
+    };
+    let updated = match &fm.updated {
+        Some(d) => Some(d.to_datetime().map_err(|m| {
+            Problem::new(display, fm_line("updated"), format!("field `updated`: {m}"))
+        })?),
+        None => None,
+    };
+    let slug = match &fm.slug {
+        Some(s) => {
+            let clean = slug::slugify(s);
+            if clean.is_empty() {
+                return Err(Problem::new(
+                    display,
+                    fm_line("slug"),
+                    "field `slug` is empty",
+                ));
+            }
+            clean
+        }
+        None => {
+            let s = slug::slugify(if name_slug.is_empty() {
+                &stem
+            } else {
+                name_slug
+            });
+            if s.is_empty() {
+                return Err(Problem::new(
+                    display,
+                    1,
+                    "cannot derive a slug from the file name: set `slug` in the front matter",
+                ));
+            }
+            s
+        }
+    };
+    let mut tags: Vec<String> = Vec::new();
+    for t in &fm.tags {
+        let t = t.trim();
+        if slug::slugify(t).is_empty() {
+            return Err(Problem::new(
+                display,
+                fm_line("tags"),
+                format!("field `tags`: tag `{t}` has no letters or digits"),
+            ));
+        }
+        if !tags.iter().any(|x| x.eq_ignore_ascii_case(t)) {
+            tags.push(t.to_string());
+        }
+    }
+    let has_more = text[body_start..].contains(markdown::MORE_MARKER);
+    Ok(Parsed {
+        entry: Entry {
+            source: source.rel.clone(),
+            kind: source.kind,
+            mtime_ns: source.mtime_ns,
+            size: source.size,
+            hash,
+            slug,
+            title: fm
+                .title
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty()),
+            date,
+            updated,
+            tags,
+            draft: fm.draft,
+            summary: fm.summary,
+            has_more,
+            assets: source.assets.clone(),
+            label: String::new(),
+            description: String::new(),
+            source_links: Vec::new(),
+        },
+        text,
+        body_start,
+        body_line,
+    })
+}
+
+/// "24 Nov 2026".
+pub fn display_date(d: &DateTime<FixedOffset>) -> String {
+    d.format("%-d %b %Y").to_string()
+}
+
+/// First `max` characters of `text` on a word boundary, with an ellipsis when cut.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= max {
+        return text;
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = match cut.rfind(' ') {
+        Some(i) if i > max / 2 => &cut[..i],
+        _ => cut.as_str(),
+    };
+    format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dated_names() {
+        let (d, s) = split_dated_name("2026-11-24-hello-world");
+        assert_eq!(d.unwrap().to_rfc3339(), "2026-11-24T00:00:00+00:00");
+        assert_eq!(s, "hello-world");
+        assert_eq!(split_dated_name("about"), (None, "about"));
+    }
+
+    #[test]
+    fn excerpts_cut_on_words() {
+        assert_eq!(excerpt("short text", 20), "short text");
+        assert_eq!(excerpt("one two three four five", 12), "one two…");
+    }
+}

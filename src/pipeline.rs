@@ -1,0 +1,576 @@
+//! The build pipeline: content → site model → render → output, with an
+//! on-disk cache so a rebuild parses only changed files and renders only
+//! pages whose inputs changed.
+
+use crate::config::Config;
+use crate::content::markdown::{self, LinkResolver};
+use crate::content::{self, Entry, Parsed, Source};
+use crate::output::Output;
+use crate::problem::{line_of, Problem, Problems};
+use crate::render::theme::{Asset, Theme};
+use crate::render::{self, Fp, Html, Renderer};
+use crate::site::{entry_dir, Site};
+use anyhow::{anyhow, Context as _};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const CACHE_FORMAT: u32 = 1;
+
+pub struct Options {
+    pub root: PathBuf,
+    pub output: PathBuf,
+    pub drafts: bool,
+    pub force: bool,
+    /// Replaces `base_url` (serve uses the local address).
+    pub base_url: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Report {
+    pub outputs: usize,
+    pub written: usize,
+    pub deleted: usize,
+    pub full: bool,
+    pub elapsed: Duration,
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} files, {} written, {} removed ({}) in {:.0} ms",
+            self.outputs,
+            self.written,
+            self.deleted,
+            if self.full { "full" } else { "incremental" },
+            self.elapsed.as_secs_f64() * 1000.0
+        )
+    }
+}
+
+#[derive(Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+struct Stamp {
+    fp: u128,
+    hash: u128,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct Cache {
+    format: u32,
+    version: String,
+    entries: Vec<Entry>,
+    outputs: HashMap<String, Stamp>,
+}
+
+fn cache_path(root: &Path, output: &Path) -> PathBuf {
+    let key = xxhash_rust::xxh3::xxh3_64(output.to_string_lossy().as_bytes());
+    root.join(".social")
+        .join("cache")
+        .join(format!("build-{key:016x}.json"))
+}
+
+fn load_cache(path: &Path) -> Cache {
+    let Ok(bytes) = std::fs::read(path) else {
+        return Cache::default();
+    };
+    match serde_json::from_slice::<Cache>(&bytes) {
+        Ok(c) if c.format == CACHE_FORMAT && c.version == env!("CARGO_PKG_VERSION") => c,
+        _ => Cache::default(), // stale or damaged: rebuild everything
+    }
+}
+
+/// Resolves links for one entry against the whole site.
+struct Links<'a> {
+    site: &'a Site,
+    asset_base: String,
+    dir: &'a str,
+}
+
+impl LinkResolver for Links<'_> {
+    fn source_url(&self, target: &str) -> Option<String> {
+        self.site.by_source(target).map(|e| self.site.entry_url(e))
+    }
+    fn asset_base(&self) -> &str {
+        &self.asset_base
+    }
+    fn source_dir(&self) -> &str {
+        self.dir
+    }
+}
+
+fn display_path(source: &str) -> PathBuf {
+    Path::new(content::CONTENT_DIR).join(source)
+}
+
+/// Renders an entry's markdown; fills its text-derived fields.
+fn render_entry(site: &Site, entry: &mut Entry, parsed: &Parsed) -> (Html, Vec<Problem>) {
+    let links = Links {
+        site,
+        asset_base: format!("{}{}", site.base_url(), entry_dir(entry)),
+        dir: entry.source_dir(),
+    };
+    let body = &parsed.text[parsed.body_start..];
+    let r = markdown::render(body, &links);
+    let summary = match (&entry.summary, entry.has_more) {
+        (Some(s), _) => Some(markdown::render(s, &links).html),
+        (None, true) => body
+            .find(markdown::MORE_MARKER)
+            .map(|at| markdown::render(&body[..at], &links).html),
+        _ => None,
+    };
+    let file = display_path(&entry.source);
+    let problems = r
+        .broken
+        .iter()
+        .map(|(target, at)| {
+            Problem::new(
+                &file,
+                parsed.body_line + line_of(body, *at) - 1,
+                format!("link to `{target}`: no such post or page"),
+            )
+        })
+        .collect();
+    entry.label = entry
+        .title
+        .clone()
+        .unwrap_or_else(|| content::excerpt(&r.text, 60));
+    if entry.label.is_empty() {
+        entry.label = content::display_date(&entry.date);
+    }
+    entry.description = match &entry.summary {
+        Some(s) => content::excerpt(s, 160),
+        None => content::excerpt(&r.text, 160),
+    };
+    entry.source_links = r.source_links;
+    let links = r
+        .links
+        .into_iter()
+        .map(|(target, at)| (target, parsed.body_line + line_of(body, at) - 1))
+        .collect();
+    (
+        Html {
+            content: r.html,
+            summary,
+            links,
+        },
+        problems,
+    )
+}
+
+/// Parses every source; fresh ones are returned with their text.
+fn load_entries(
+    sources: &[Source],
+    cache: &Cache,
+    force: bool,
+) -> (Vec<Entry>, Vec<Option<Parsed>>, Vec<Problem>) {
+    let cached: HashMap<&str, &Entry> = cache
+        .entries
+        .iter()
+        .map(|e| (e.source.as_str(), e))
+        .collect();
+    let results: Vec<Result<(Entry, Option<Parsed>), Problem>> = sources
+        .par_iter()
+        .map(|s| {
+            if let Some(e) = cached.get(s.rel.as_str()) {
+                if !force && e.mtime_ns == s.mtime_ns && e.size == s.size && e.assets == s.assets {
+                    return Ok(((*e).clone(), None));
+                }
+            }
+            let parsed = content::parse(s, &display_path(&s.rel))?;
+            Ok((parsed.entry.clone(), Some(parsed)))
+        })
+        .collect();
+    let mut entries = Vec::with_capacity(results.len());
+    let mut parsed = Vec::with_capacity(results.len());
+    let mut problems = Vec::new();
+    for r in results {
+        match r {
+            Ok((e, p)) => {
+                entries.push(e);
+                parsed.push(p);
+            }
+            Err(p) => problems.push(p),
+        }
+    }
+    (entries, parsed, problems)
+}
+
+/// Everything `check` and `build` share: the site model with every entry's
+/// markdown state known. `need_all` renders all markdown (check, full builds).
+struct Loaded {
+    pub site: Site,
+    pub htmls: Vec<Option<Html>>,
+    pub theme: Theme,
+    pub config_bytes: Vec<u8>,
+    pub sources: Vec<Source>,
+}
+
+fn load(
+    root: &Path,
+    drafts: bool,
+    base_url: Option<&str>,
+    cache_entries: &Cache,
+    force: bool,
+) -> anyhow::Result<Loaded> {
+    let (mut config, config_bytes) = Config::load(root)?;
+    if let Some(url) = base_url {
+        config.site.base_url = crate::config::normalize_base_url(url).map_err(|m| anyhow!(m))?;
+    }
+    let theme = Theme::load(root, &config.site.theme)?;
+    let sources = content::scan(&root.join(content::CONTENT_DIR))?;
+    let (entries, mut parsed, mut problems) = load_entries(&sources, cache_entries, force);
+    if !problems.is_empty() {
+        problems.sort();
+        return Err(Problems(problems).into());
+    }
+    let mut site = Site::new(config, entries, drafts).map_err(Problems)?;
+    let mut htmls: Vec<Option<Html>> = vec![None; site.entries.len()];
+    // Markdown needs every permalink, so it runs once the model exists.
+    let mut entries = std::mem::take(&mut site.entries);
+    let rendered: Vec<Option<(Html, Vec<Problem>)>> = entries
+        .par_iter_mut()
+        .zip(parsed.par_iter_mut())
+        .map(|(e, p)| p.as_ref().map(|p| render_entry(&site, e, p)))
+        .collect();
+    site.entries = entries;
+    for (i, r) in rendered.into_iter().enumerate() {
+        if let Some((html, probs)) = r {
+            let published = !site.entries[i].draft || drafts;
+            if published {
+                problems.extend(probs);
+            }
+            htmls[i] = Some(html);
+        }
+    }
+    if !problems.is_empty() {
+        problems.sort();
+        return Err(Problems(problems).into());
+    }
+    Ok(Loaded {
+        site,
+        htmls,
+        theme,
+        config_bytes,
+        sources,
+    })
+}
+
+/// Renders the markdown of entries that were loaded from the cache.
+fn ensure_html(
+    site: &Site,
+    sources: &[Source],
+    htmls: &mut [Option<Html>],
+    need: &HashSet<usize>,
+) -> anyhow::Result<()> {
+    let missing: Vec<usize> = need
+        .iter()
+        .copied()
+        .filter(|&i| htmls[i].is_none())
+        .collect();
+    let done: Vec<(usize, Html)> = missing
+        .par_iter()
+        .map(|&i| {
+            let mut entry = site.entries[i].clone();
+            let parsed = content::parse(&sources[i], &display_path(&entry.source))
+                .map_err(|p| anyhow!("{p}"))?;
+            let (html, _) = render_entry(site, &mut entry, &parsed);
+            Ok((i, html))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    for (i, h) in done {
+        htmls[i] = Some(h);
+    }
+    Ok(())
+}
+
+enum Item {
+    Page(render::Job),
+    Asset(Asset),
+}
+
+pub fn build(opts: &Options) -> anyhow::Result<Report> {
+    let started = Instant::now();
+    let out = Output::new(&opts.output)?;
+    let _lock = out.lock()?;
+    out.recover()?;
+    let cache_file = cache_path(&opts.root, &opts.output);
+    let cache = if opts.force {
+        Cache::default()
+    } else {
+        load_cache(&cache_file)
+    };
+    let Loaded {
+        site,
+        mut htmls,
+        theme,
+        config_bytes,
+        sources,
+    } = load(
+        &opts.root,
+        opts.drafts,
+        opts.base_url.as_deref(),
+        &cache,
+        opts.force,
+    )?;
+
+    // A page changes when its own inputs or anything every page shows changes.
+    let mut globals = Fp::new(xxhash_rust::xxh3::xxh3_128(&config_bytes))
+        .str(site.base_url())
+        .num(theme.fingerprint())
+        .str(env!("CARGO_PKG_VERSION"))
+        .num(opts.drafts as u128);
+    for &i in &site.pages {
+        globals = globals
+            .str(&site.entries[i].label)
+            .str(&site.entries[i].slug);
+    }
+    let globals = globals.done();
+    let entry_fp: Vec<u128> = site
+        .entries
+        .iter()
+        .map(|e| {
+            let mut fp = Fp::new(e.hash).str(&e.label);
+            for target in &e.source_links {
+                fp = fp.str(
+                    &site
+                        .by_source(target)
+                        .map(|t| site.entry_url(t))
+                        .unwrap_or_default(),
+                );
+            }
+            fp.done()
+        })
+        .collect();
+
+    let mut items: Vec<(String, u128, Item)> = render::plan(&site, globals, &entry_fp)
+        .into_iter()
+        .map(|p| (p.path, p.fingerprint, Item::Page(p.job)))
+        .collect();
+    for (rel, asset) in &theme.statics {
+        items.push((rel.clone(), asset_fp(asset), Item::Asset(asset.clone())));
+    }
+    // Entries and sources are index-aligned (load keeps the scan order).
+    for &i in site.posts.iter().chain(&site.pages) {
+        let e = &site.entries[i];
+        let folder = sources[i].abs.parent().unwrap_or(Path::new(""));
+        let prefix = format!("{}/", e.source_dir());
+        for a in &e.assets {
+            let name = a.strip_prefix(&prefix).unwrap_or(a);
+            let path = folder.join(name);
+            let meta = std::fs::metadata(&path)
+                .with_context(|| format!("cannot stat {}", path.display()))?;
+            let asset = Asset::File {
+                path,
+                mtime_ns: content::mtime_ns(&meta),
+                size: meta.len(),
+            };
+            items.push((
+                format!("{}{name}", entry_dir(e)),
+                asset_fp(&asset),
+                Item::Asset(asset),
+            ));
+        }
+    }
+    check_collisions(&items)?;
+
+    let dirty: Vec<usize> = (0..items.len())
+        .filter(|&k| {
+            opts.force
+                || cache
+                    .outputs
+                    .get(&items[k].0)
+                    .is_none_or(|s| s.fp != items[k].1)
+        })
+        .collect();
+    // Rewriting most of the site is done as one swap of the whole tree.
+    let full = opts.force
+        || cache.outputs.is_empty()
+        || !opts.output.is_dir()
+        || dirty.len() * 2 > items.len();
+    let need: HashSet<usize> = dirty
+        .iter()
+        .filter_map(|&k| match items[k].2 {
+            Item::Page(job) => Some(render::needed_entries(&site, job)),
+            Item::Asset(_) => None,
+        })
+        .flatten()
+        .collect();
+    ensure_html(&site, &sources, &mut htmls, &need)?;
+    let renderer = Renderer::new(&site, &theme, &htmls)?;
+    let txn = out.begin(full)?;
+    let dirty_set: HashSet<usize> = dirty.iter().copied().collect();
+
+    // (index, new stamp, written?)
+    let results: Vec<(usize, Stamp, bool)> = (0..items.len())
+        .into_par_iter()
+        .filter(|k| full || dirty_set.contains(k))
+        .map(|k| {
+            let (rel, fp, src) = &items[k];
+            let old = cache.outputs.get(rel);
+            if !dirty_set.contains(&k) && opts.output.join(rel).is_file() {
+                txn.keep(rel)?;
+                return Ok((
+                    k,
+                    *old.ok_or_else(|| anyhow!("internal: no stamp for {rel}"))?,
+                    false,
+                ));
+            }
+            let bytes = match src {
+                Item::Page(job) => renderer.render(*job)?,
+                Item::Asset(Asset::Embedded(b)) => b.to_vec(),
+                Item::Asset(Asset::File { path, .. }) => std::fs::read(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?,
+            };
+            let stamp = Stamp {
+                fp: *fp,
+                hash: xxhash_rust::xxh3::xxh3_128(&bytes),
+            };
+            let unchanged =
+                old.is_some_and(|o| o.hash == stamp.hash) && opts.output.join(rel).is_file();
+            if unchanged && full {
+                txn.keep(rel)?;
+            } else if !unchanged {
+                txn.write(rel, &bytes)?;
+            }
+            Ok((k, stamp, !unchanged))
+        })
+        .collect::<anyhow::Result<_>>()?;
+
+    let mut outputs: HashMap<String, Stamp> = if full {
+        HashMap::new()
+    } else {
+        cache.outputs.clone()
+    };
+    let mut writes = Vec::new();
+    for (k, stamp, written) in results {
+        if written {
+            writes.push(items[k].0.clone());
+        }
+        outputs.insert(items[k].0.clone(), stamp);
+    }
+    let live: HashSet<&str> = items.iter().map(|i| i.0.as_str()).collect();
+    let deletes: Vec<String> = cache
+        .outputs
+        .keys()
+        .filter(|p| !live.contains(p.as_str()))
+        .cloned()
+        .collect();
+    outputs.retain(|p, _| live.contains(p.as_str()));
+    let report = Report {
+        outputs: items.len(),
+        written: writes.len(),
+        deleted: if full { 0 } else { deletes.len() },
+        full,
+        elapsed: Duration::ZERO,
+    };
+    txn.commit(writes, deletes)?;
+
+    let new_cache = Cache {
+        format: CACHE_FORMAT,
+        version: env!("CARGO_PKG_VERSION").into(),
+        entries: site.entries,
+        outputs,
+    };
+    let bytes = serde_json::to_vec(&new_cache)?;
+    crate::fsutil::write_atomic(&cache_file, &bytes)?;
+    Ok(Report {
+        elapsed: started.elapsed(),
+        ..report
+    })
+}
+
+/// `check`: every problem in config, front matter, templates and internal links.
+pub fn check(root: &Path, drafts: bool) -> anyhow::Result<Vec<Problem>> {
+    let loaded = match load(root, drafts, None, &Cache::default(), true) {
+        Ok(l) => l,
+        Err(e) => {
+            return match e.downcast::<Problems>() {
+                Ok(p) => Ok(p.0),
+                Err(e) => Err(e),
+            }
+        }
+    };
+    let site = &loaded.site;
+    Renderer::new(site, &loaded.theme, &loaded.htmls)?;
+    let mut targets: HashSet<String> = render::plan(site, 0, &vec![0; site.entries.len()])
+        .into_iter()
+        .map(|p| p.path)
+        .collect();
+    targets.extend(loaded.theme.statics.iter().map(|s| s.0.clone()));
+    for &i in site.posts.iter().chain(&site.pages) {
+        let e = &site.entries[i];
+        let prefix = format!("{}/", e.source_dir());
+        for a in &e.assets {
+            targets.insert(format!(
+                "{}{}",
+                entry_dir(e),
+                a.strip_prefix(&prefix).unwrap_or(a)
+            ));
+        }
+    }
+    let base_url = site.base_url();
+    let base_path = site.config.site.base_path();
+    let mut problems = Vec::new();
+    for &i in site.posts.iter().chain(&site.pages) {
+        let Some(html) = &loaded.htmls[i] else {
+            continue;
+        };
+        for (target, line) in &html.links {
+            let internal = target.strip_prefix(base_url).or_else(|| {
+                target
+                    .starts_with('/')
+                    .then(|| target.strip_prefix(base_path))
+                    .flatten()
+            });
+            let Some(rel) = internal else { continue };
+            let rel = rel.split(['#', '?']).next().unwrap_or("");
+            let file = if rel.is_empty() || rel.ends_with('/') {
+                format!("{rel}index.html")
+            } else {
+                rel.to_string()
+            };
+            if !targets.contains(&file) && !targets.contains(&format!("{file}/index.html")) {
+                problems.push(Problem::new(
+                    &display_path(&site.entries[i].source),
+                    *line,
+                    format!("link to `{target}`: nothing is built at that address"),
+                ));
+            }
+        }
+    }
+    problems.sort();
+    Ok(problems)
+}
+
+fn asset_fp(asset: &Asset) -> u128 {
+    match asset {
+        Asset::Embedded(b) => xxhash_rust::xxh3::xxh3_128(b),
+        Asset::File {
+            path,
+            mtime_ns,
+            size,
+        } => Fp::new(*mtime_ns as u128)
+            .str(&path.to_string_lossy())
+            .num(*size as u128)
+            .done(),
+    }
+}
+
+fn check_collisions(items: &[(String, u128, Item)]) -> anyhow::Result<()> {
+    let mut seen: HashSet<&str> = HashSet::new();
+    let dupes: Vec<&str> = items
+        .iter()
+        .filter(|i| !seen.insert(i.0.as_str()))
+        .map(|i| i.0.as_str())
+        .collect();
+    if dupes.is_empty() {
+        return Ok(());
+    }
+    Err(anyhow!(
+        "two sources would write the same output file: {} (rename a static file or page)",
+        dupes.join(", ")
+    ))
+}

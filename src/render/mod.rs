@@ -1,0 +1,481 @@
+//! Rendering: the site model in, page bytes out. Each page's context holds only
+//! what that page shows (never a whole collection), so builds stay linear.
+
+pub mod feeds;
+pub mod theme;
+
+use crate::content::{display_date, Entry};
+use crate::site::{paginate, Paging, Site};
+use anyhow::{anyhow, Context as _};
+use serde::Serialize;
+use tera::{Context, Tera};
+use theme::Theme;
+
+/// Newest posts carried by each feed.
+pub const FEED_LIMIT: usize = 20;
+
+/// Rendered markdown of one entry.
+#[derive(Debug, Clone)]
+pub struct Html {
+    pub content: String,
+    pub summary: Option<String>,
+    /// Link and image targets with their line in the source file, for `check`.
+    pub links: Vec<(String, usize)>,
+}
+
+/// One output file to produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    Entry(usize),
+    /// A timeline page: all posts or one tag's (index into `Site::tags`);
+    /// `archive` is None for the first page, else the archive page number.
+    List {
+        tag: Option<usize>,
+        archive: Option<usize>,
+    },
+    Tags,
+    Atom,
+    JsonFeed,
+    Sitemap,
+    NotFound,
+    Robots,
+}
+
+pub struct Planned {
+    /// Output-relative path, `/`-separated.
+    pub path: String,
+    pub job: Job,
+    /// Hash of every input of the page; unchanged means the page is unchanged.
+    pub fingerprint: u128,
+}
+
+/// Small helper for fingerprints.
+pub struct Fp(xxhash_rust::xxh3::Xxh3);
+
+impl Fp {
+    pub fn new(seed: u128) -> Fp {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(&seed.to_le_bytes());
+        Fp(h)
+    }
+    pub fn str(mut self, s: &str) -> Fp {
+        self.0.update(&(s.len() as u64).to_le_bytes());
+        self.0.update(s.as_bytes());
+        self
+    }
+    pub fn num(mut self, n: u128) -> Fp {
+        self.0.update(&n.to_le_bytes());
+        self
+    }
+    pub fn done(self) -> u128 {
+        self.0.digest128()
+    }
+}
+
+fn list_of<'s>(site: &'s Site, tag: Option<usize>) -> &'s [usize] {
+    match tag {
+        Some(t) => &site.tags[t].posts,
+        None => &site.posts,
+    }
+}
+
+fn list_dir(site: &Site, tag: Option<usize>) -> String {
+    match tag {
+        Some(t) => format!("tags/{}/", site.tags[t].slug),
+        None => String::new(),
+    }
+}
+
+fn page_dir(site: &Site, tag: Option<usize>, archive: Option<usize>) -> String {
+    match archive {
+        Some(n) => format!("{}page/{n}/", list_dir(site, tag)),
+        None => list_dir(site, tag),
+    }
+}
+
+fn range_of(paging: &Paging, archive: Option<usize>) -> std::ops::Range<usize> {
+    match archive {
+        Some(n) => paging.archives[n - 1].clone(),
+        None => paging.home.clone(),
+    }
+}
+
+/// Every output of the site with its fingerprint. `entry_fp[i]` covers entry
+/// `i`'s source and whatever its rendering depends on.
+pub fn plan(site: &Site, globals: u128, entry_fp: &[u128]) -> Vec<Planned> {
+    let mut out = Vec::with_capacity(site.posts.len() * 2 + 16);
+    let per = site.config.site.posts_per_page;
+    let fp_of = |i: usize| entry_fp[i];
+    for (pos, &i) in site.posts.iter().enumerate() {
+        let e = &site.entries[i];
+        let mut fp = Fp::new(globals).str("post").num(fp_of(i));
+        for n in [pos.checked_sub(1), Some(pos + 1)] {
+            match n.and_then(|n| site.posts.get(n)) {
+                Some(&j) => fp = fp.str(&site.entries[j].label).str(&site.entries[j].slug),
+                None => fp = fp.str(""),
+            }
+        }
+        out.push(Planned {
+            path: format!("{}index.html", site.entry_dir(e)),
+            job: Job::Entry(i),
+            fingerprint: fp.done(),
+        });
+    }
+    for &i in &site.pages {
+        out.push(Planned {
+            path: format!("{}index.html", site.entry_dir(&site.entries[i])),
+            job: Job::Entry(i),
+            fingerprint: Fp::new(globals).str("page").num(fp_of(i)).done(),
+        });
+    }
+    for tag in std::iter::once(None).chain((0..site.tags.len()).map(Some)) {
+        let list = list_of(site, tag);
+        let paging = paginate(list.len(), per);
+        let name = tag.map_or("", |t| site.tags[t].name.as_str());
+        for archive in std::iter::once(None).chain((1..=paging.archives.len()).map(Some)) {
+            let mut fp = Fp::new(globals)
+                .str("list")
+                .str(name)
+                .num(archive.unwrap_or(0) as u128)
+                .num(paging.archives.len() as u128);
+            for &i in &list[range_of(&paging, archive)] {
+                fp = fp.num(fp_of(i));
+            }
+            out.push(Planned {
+                path: format!("{}index.html", page_dir(site, tag, archive)),
+                job: Job::List { tag, archive },
+                fingerprint: fp.done(),
+            });
+        }
+    }
+    let mut tags_fp = Fp::new(globals).str("tags");
+    for t in &site.tags {
+        tags_fp = tags_fp.str(&t.name).num(t.posts.len() as u128);
+    }
+    out.push(Planned {
+        path: "tags/index.html".into(),
+        job: Job::Tags,
+        fingerprint: tags_fp.done(),
+    });
+    let mut feed_fp = Fp::new(globals).str("feed");
+    for &i in site.posts.iter().take(FEED_LIMIT) {
+        feed_fp = feed_fp.num(fp_of(i));
+    }
+    let feed_fp = feed_fp.done();
+    out.push(Planned {
+        path: "atom.xml".into(),
+        job: Job::Atom,
+        fingerprint: feed_fp,
+    });
+    out.push(Planned {
+        path: "feed.json".into(),
+        job: Job::JsonFeed,
+        fingerprint: feed_fp,
+    });
+    let mut map_fp = Fp::new(globals).str("sitemap");
+    for &i in site.posts.iter().chain(&site.pages) {
+        let e = &site.entries[i];
+        map_fp = map_fp.str(&e.slug).str(&lastmod(e));
+    }
+    for t in &site.tags {
+        map_fp = map_fp.str(&t.slug);
+    }
+    out.push(Planned {
+        path: "sitemap.xml".into(),
+        job: Job::Sitemap,
+        fingerprint: map_fp.done(),
+    });
+    for (path, job) in [("404.html", Job::NotFound), ("robots.txt", Job::Robots)] {
+        out.push(Planned {
+            path: path.into(),
+            job,
+            fingerprint: Fp::new(globals).str(path).done(),
+        });
+    }
+    out
+}
+
+fn lastmod(e: &Entry) -> String {
+    e.updated.unwrap_or(e.date).to_rfc3339()
+}
+
+/// Entries whose HTML a job needs.
+pub fn needed_entries(site: &Site, job: Job) -> Vec<usize> {
+    match job {
+        Job::Entry(i) => vec![i],
+        Job::List { tag, archive } => {
+            let list = list_of(site, tag);
+            let paging = paginate(list.len(), site.config.site.posts_per_page);
+            list[range_of(&paging, archive)].to_vec()
+        }
+        Job::Atom | Job::JsonFeed => site.posts.iter().take(FEED_LIMIT).copied().collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[derive(Serialize)]
+struct Link<'a> {
+    name: &'a str,
+    url: String,
+}
+
+#[derive(Serialize)]
+pub struct PostCtx<'a> {
+    pub title: Option<&'a str>,
+    pub label: &'a str,
+    pub url: String,
+    pub path: String,
+    pub date: String,
+    pub date_display: String,
+    pub updated: Option<String>,
+    pub updated_display: Option<String>,
+    tags: Vec<Link<'a>>,
+    pub content: &'a str,
+    pub summary: Option<&'a str>,
+    pub description: &'a str,
+}
+
+impl PostCtx<'_> {
+    pub fn tag_names(&self) -> Vec<&str> {
+        self.tags.iter().map(|t| t.name).collect()
+    }
+}
+
+#[derive(Serialize)]
+struct Neighbour<'a> {
+    label: &'a str,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct Pagination {
+    number: Option<usize>,
+    last: usize,
+    older: Option<String>,
+    newer: Option<String>,
+}
+
+pub struct Renderer<'a> {
+    pub site: &'a Site,
+    tera: Tera,
+    base: Context,
+    htmls: &'a [Option<Html>],
+    base_path: String,
+}
+
+/// Tera's errors nest the useful part; flatten the chain into one message.
+pub fn tera_message(err: &tera::Error) -> String {
+    let mut msg = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
+
+impl<'a> Renderer<'a> {
+    pub fn new(site: &'a Site, theme: &Theme, htmls: &'a [Option<Html>]) -> anyhow::Result<Self> {
+        let mut tera = Tera::default();
+        tera.add_raw_templates(
+            theme
+                .templates
+                .iter()
+                .map(|(n, t)| (n.as_str(), t.as_str())),
+        )
+        .map_err(|e| anyhow!("theme templates: {}", tera_message(&e)))?;
+        let cfg = &site.config.site;
+        let base_path = cfg.base_path().to_string();
+        let mut base = Context::new();
+        let avatar = cfg.avatar_url();
+        base.insert(
+            "site",
+            &serde_json::json!({
+                "title": cfg.title, "author": cfg.author, "bio": cfg.bio, "avatar": avatar,
+                "language": cfg.language, "base_url": cfg.base_url, "base_path": base_path,
+            }),
+        );
+        base.insert(
+            "urls",
+            &serde_json::json!({
+                "home": base_path, "atom": format!("{base_path}atom.xml"),
+                "json_feed": format!("{base_path}feed.json"), "tags": format!("{base_path}tags/"),
+                "style": format!("{base_path}style.css"),
+            }),
+        );
+        let nav: Vec<_> = site
+            .pages
+            .iter()
+            .map(|&i| {
+                let e = &site.entries[i];
+                serde_json::json!({"title": e.label, "url": format!("{base_path}{}", site.entry_dir(e))})
+            })
+            .collect();
+        base.insert("nav", &nav);
+        base.insert(
+            "generator",
+            &format!("Microsocial {}", env!("CARGO_PKG_VERSION")),
+        );
+        Ok(Renderer {
+            site,
+            tera,
+            base,
+            htmls,
+            base_path,
+        })
+    }
+
+    fn path(&self, rel: &str) -> String {
+        format!("{}{rel}", self.base_path)
+    }
+
+    pub fn post_ctx(&self, i: usize) -> anyhow::Result<PostCtx<'_>> {
+        let e = &self.site.entries[i];
+        let html = self.htmls[i]
+            .as_ref()
+            .ok_or_else(|| anyhow!("internal: {} was not rendered", e.source))?;
+        let dir = self.site.entry_dir(e);
+        Ok(PostCtx {
+            title: e.title.as_deref(),
+            label: &e.label,
+            url: format!("{}{dir}", self.site.base_url()),
+            path: self.path(&dir),
+            date: e.date.to_rfc3339(),
+            date_display: display_date(&e.date),
+            updated: e.updated.map(|d| d.to_rfc3339()),
+            updated_display: e.updated.map(|d| display_date(&d)),
+            tags: e
+                .tags
+                .iter()
+                .map(|t| Link {
+                    name: t,
+                    url: self.path(&format!("tags/{}/", slug::slugify(t))),
+                })
+                .collect(),
+            content: &html.content,
+            summary: html.summary.as_deref(),
+            description: &e.description,
+        })
+    }
+
+    fn page_ctx(&self, rel: &str) -> Context {
+        let mut ctx = self.base.clone();
+        ctx.insert("page_url", &format!("{}{rel}", self.site.base_url()));
+        ctx
+    }
+
+    fn tera(&self, template: &str, ctx: &Context) -> anyhow::Result<Vec<u8>> {
+        self.tera
+            .render(template, ctx)
+            .map(String::into_bytes)
+            .map_err(|e| anyhow!("template {template}: {}", tera_message(&e)))
+    }
+
+    pub fn render(&self, job: Job) -> anyhow::Result<Vec<u8>> {
+        let site = self.site;
+        match job {
+            Job::Entry(i) => {
+                let e = &site.entries[i];
+                let mut ctx = self.page_ctx(&site.entry_dir(e));
+                if e.kind == crate::content::Kind::Page {
+                    let p = self.post_ctx(i)?;
+                    ctx.insert(
+                        "page",
+                        &serde_json::json!({"title": p.label, "url": p.url, "content": p.content,
+                            "description": p.description}),
+                    );
+                    return self.tera("page.html", &ctx);
+                }
+                let pos = site.post_position(i);
+                let neighbour = |n: Option<usize>| {
+                    n.and_then(|n| site.posts.get(n)).map(|&j| Neighbour {
+                        label: &site.entries[j].label,
+                        url: self.path(&site.entry_dir(&site.entries[j])),
+                    })
+                };
+                ctx.insert("post", &self.post_ctx(i)?);
+                ctx.insert("newer", &neighbour(pos.and_then(|p| p.checked_sub(1))));
+                ctx.insert("older", &neighbour(pos.map(|p| p + 1)));
+                self.tera("post.html", &ctx)
+                    .with_context(|| format!("rendering content/{}", e.source))
+            }
+            Job::List { tag, archive } => {
+                let list = list_of(site, tag);
+                let paging = paginate(list.len(), site.config.site.posts_per_page);
+                let last = paging.archives.len();
+                let mut ctx = self.page_ctx(&page_dir(site, tag, archive));
+                let posts = list[range_of(&paging, archive)]
+                    .iter()
+                    .map(|&i| self.post_ctx(i))
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                ctx.insert("posts", &posts);
+                let at = |n: Option<usize>| self.path(&page_dir(site, tag, n));
+                let (older, newer) = match archive {
+                    None => ((last > 0).then(|| at(Some(last))), None),
+                    Some(n) => (
+                        (n > 1).then(|| at(Some(n - 1))),
+                        Some(if n < last { at(Some(n + 1)) } else { at(None) }),
+                    ),
+                };
+                ctx.insert(
+                    "pagination",
+                    &Pagination {
+                        number: archive,
+                        last,
+                        older,
+                        newer,
+                    },
+                );
+                if let Some(t) = tag {
+                    let t = &site.tags[t];
+                    ctx.insert(
+                        "tag",
+                        &serde_json::json!({"name": t.name, "count": t.posts.len(),
+                            "url": self.path(&format!("tags/{}/", t.slug))}),
+                    );
+                    self.tera("tag.html", &ctx)
+                } else {
+                    self.tera("index.html", &ctx)
+                }
+            }
+            Job::Tags => {
+                let mut ctx = self.page_ctx("tags/");
+                let tags: Vec<_> = site
+                    .tags
+                    .iter()
+                    .map(|t| {
+                        serde_json::json!({"name": t.name, "count": t.posts.len(),
+                            "url": self.path(&format!("tags/{}/", t.slug))})
+                    })
+                    .collect();
+                ctx.insert("tags", &tags);
+                self.tera("tags.html", &ctx)
+            }
+            Job::Atom => {
+                let mut ctx = self.page_ctx("atom.xml");
+                let posts = self.feed_posts()?;
+                ctx.insert("updated", &feeds::updated(site));
+                ctx.insert("posts", &posts);
+                self.tera("atom.xml", &ctx)
+            }
+            Job::JsonFeed => feeds::json_feed(site, &self.feed_posts()?),
+            Job::Sitemap => {
+                let mut ctx = self.page_ctx("sitemap.xml");
+                ctx.insert("entries", &feeds::sitemap_entries(site));
+                self.tera("sitemap.xml", &ctx)
+            }
+            Job::NotFound => self.tera("404.html", &self.page_ctx("404.html")),
+            Job::Robots => self.tera("robots.txt", &self.page_ctx("robots.txt")),
+        }
+    }
+
+    fn feed_posts(&self) -> anyhow::Result<Vec<PostCtx<'_>>> {
+        self.site
+            .posts
+            .iter()
+            .take(FEED_LIMIT)
+            .map(|&i| self.post_ctx(i))
+            .collect()
+    }
+}

@@ -1,0 +1,223 @@
+//! The site model: entries ordered, grouped by tag and paginated. Pure data,
+//! no I/O, so every page's inputs are known before anything is rendered.
+
+use crate::config::Config;
+use crate::content::{Entry, Kind};
+use crate::problem::Problem;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+
+/// Output folders a page slug may not take.
+const RESERVED: &[&str] = &["posts", "tags", "page", "timeline", "friends", "home"];
+
+pub struct Tag {
+    pub name: String,
+    pub slug: String,
+    /// Indices into `Site::entries`, newest first.
+    pub posts: Vec<usize>,
+}
+
+pub struct Site {
+    pub config: Config,
+    pub entries: Vec<Entry>,
+    /// Published posts, indices into `entries`, newest first.
+    pub posts: Vec<usize>,
+    pub pages: Vec<usize>,
+    pub tags: Vec<Tag>,
+    by_source: HashMap<String, usize>,
+    /// Position of each entry in `posts`, so neighbours are found in O(1).
+    post_pos: Vec<Option<usize>>,
+}
+
+impl Site {
+    /// Orders and groups entries. Drafts are dropped unless `drafts`.
+    pub fn new(config: Config, entries: Vec<Entry>, drafts: bool) -> Result<Site, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let mut posts: Vec<usize> = Vec::new();
+        let mut pages: Vec<usize> = Vec::new();
+        for (i, e) in entries.iter().enumerate() {
+            if e.draft && !drafts {
+                continue;
+            }
+            match e.kind {
+                Kind::Post => posts.push(i),
+                Kind::Page => pages.push(i),
+            }
+        }
+        posts.sort_by(|&a, &b| {
+            let (a, b) = (&entries[a], &entries[b]);
+            b.date.cmp(&a.date).then_with(|| b.source.cmp(&a.source))
+        });
+        pages.sort_by(|&a, &b| entries[a].source.cmp(&entries[b].source));
+
+        let mut seen: HashMap<(Kind, &str), &str> = HashMap::new();
+        for &i in posts.iter().chain(&pages) {
+            let e = &entries[i];
+            if let Some(other) = seen.insert((e.kind, &e.slug), &e.source) {
+                problems.push(Problem::new(
+                    &Path::new("content").join(&e.source),
+                    1,
+                    format!(
+                        "slug `{}` is already used by content/{other}: set a different `slug`",
+                        e.slug
+                    ),
+                ));
+            }
+            if e.kind == Kind::Page && RESERVED.contains(&e.slug.as_str()) {
+                problems.push(Problem::new(
+                    &Path::new("content").join(&e.source),
+                    1,
+                    format!("page slug `{}` is reserved for generated pages", e.slug),
+                ));
+            }
+        }
+
+        let mut tag_index: HashMap<String, usize> = HashMap::new();
+        let mut tags: Vec<Tag> = Vec::new();
+        for &i in &posts {
+            for name in &entries[i].tags {
+                let slug = slug::slugify(name);
+                let t = *tag_index.entry(slug.clone()).or_insert_with(|| {
+                    tags.push(Tag {
+                        name: name.clone(),
+                        slug,
+                        posts: Vec::new(),
+                    });
+                    tags.len() - 1
+                });
+                tags[t].posts.push(i);
+            }
+        }
+        tags.sort_by(|a, b| a.slug.cmp(&b.slug));
+
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let by_source = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| !e.draft || drafts)
+            .map(|(i, e)| (e.source.clone(), i))
+            .collect();
+        let mut post_pos = vec![None; entries.len()];
+        for (pos, &i) in posts.iter().enumerate() {
+            post_pos[i] = Some(pos);
+        }
+        Ok(Site {
+            config,
+            entries,
+            posts,
+            pages,
+            tags,
+            by_source,
+            post_pos,
+        })
+    }
+
+    /// Position of entry `i` in the newest-first post list.
+    pub fn post_position(&self, i: usize) -> Option<usize> {
+        self.post_pos.get(i).copied().flatten()
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.config.site.base_url
+    }
+
+    /// Output-relative folder of an entry, e.g. `posts/hello/`.
+    pub fn entry_dir(&self, e: &Entry) -> String {
+        entry_dir(e)
+    }
+
+    pub fn entry_url(&self, e: &Entry) -> String {
+        format!("{}{}", self.base_url(), entry_dir(e))
+    }
+
+    /// Entry for a content-relative source path, if it is published.
+    pub fn by_source(&self, source: &str) -> Option<&Entry> {
+        self.by_source.get(source).map(|&i| &self.entries[i])
+    }
+}
+
+pub fn entry_dir(e: &Entry) -> String {
+    match e.kind {
+        Kind::Post => format!("posts/{}/", e.slug),
+        Kind::Page => format!("{}/", e.slug),
+    }
+}
+
+/// Pagination numbered from the oldest post: archive page N always holds the
+/// same posts, so a new post rewrites the home page and at most one archive
+/// page instead of every page.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Paging {
+    /// Positions in the newest-first list shown on the first page (`per`..`2*per-1` posts).
+    pub home: Range<usize>,
+    /// `archives[k]` is page `k+1`, positions in the newest-first list.
+    pub archives: Vec<Range<usize>>,
+}
+
+pub fn paginate(n: usize, per: usize) -> Paging {
+    let per = per.max(1);
+    let full = n / per;
+    // Positions counted from the oldest: chunk c (0-based) is [c*per, (c+1)*per).
+    let to_newest = |oldest: Range<usize>| (n - oldest.end)..(n - oldest.start);
+    if full <= 1 {
+        return Paging {
+            home: 0..n,
+            archives: Vec::new(),
+        };
+    }
+    let home = to_newest((full - 1) * per..n);
+    let archives = (0..full - 1)
+        .map(|c| to_newest(c * per..(c + 1) * per))
+        .collect();
+    Paging { home, archives }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_lists_have_only_a_home_page() {
+        assert_eq!(
+            paginate(0, 10),
+            Paging {
+                home: 0..0,
+                archives: vec![]
+            }
+        );
+        assert_eq!(
+            paginate(19, 10),
+            Paging {
+                home: 0..19,
+                archives: vec![]
+            }
+        );
+    }
+
+    #[test]
+    fn archive_pages_are_numbered_from_the_oldest() {
+        let p = paginate(35, 10);
+        assert_eq!(p.home, 0..15);
+        assert_eq!(p.archives, vec![25..35, 15..25]);
+        // One more post: archive pages keep their posts (positions shift by one).
+        let q = paginate(36, 10);
+        assert_eq!(q.home, 0..16);
+        assert_eq!(q.archives, vec![26..36, 16..26]);
+        // Every post appears exactly once.
+        for n in 0..60 {
+            let p = paginate(n, 7);
+            let mut seen: Vec<usize> = p.home.clone().collect();
+            for a in &p.archives {
+                assert_eq!(a.len(), 7);
+                seen.extend(a.clone());
+            }
+            seen.sort();
+            assert_eq!(seen, (0..n).collect::<Vec<_>>());
+            assert!(p.home.len() < 14);
+            assert!(n < 7 || p.home.len() >= 7);
+        }
+    }
+}
