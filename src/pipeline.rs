@@ -69,14 +69,14 @@ fn cache_path(root: &Path, output: &Path) -> PathBuf {
     let key = xxhash_rust::xxh3::xxh3_64(output.to_string_lossy().as_bytes());
     root.join(".social")
         .join("cache")
-        .join(format!("build-{key:016x}.json"))
+        .join(format!("build-{key:016x}.bin"))
 }
 
 fn load_cache(path: &Path) -> Cache {
     let Ok(bytes) = std::fs::read(path) else {
         return Cache::default();
     };
-    match serde_json::from_slice::<Cache>(&bytes) {
+    match postcard::from_bytes::<Cache>(&bytes) {
         Ok(c) if c.format == CACHE_FORMAT && c.version == env!("CARGO_PKG_VERSION") => c,
         _ => Cache::default(), // stale or damaged: rebuild everything
     }
@@ -291,8 +291,26 @@ enum Item {
     Asset(Asset),
 }
 
+/// Prints phase timings to stderr when `MICROSOCIAL_TIMINGS` is set.
+struct Timer(Option<Instant>);
+impl Timer {
+    fn new() -> Timer {
+        Timer(std::env::var_os("MICROSOCIAL_TIMINGS").map(|_| Instant::now()))
+    }
+    fn lap(&mut self, phase: &str) {
+        if let Some(t) = self.0 {
+            eprintln!(
+                "  {phase:<12} {:>7.1} ms",
+                t.elapsed().as_secs_f64() * 1000.0
+            );
+            self.0 = Some(Instant::now());
+        }
+    }
+}
+
 pub fn build(opts: &Options) -> anyhow::Result<Report> {
     let started = Instant::now();
+    let mut timer = Timer::new();
     let out = Output::new(&opts.output)?;
     let _lock = out.lock()?;
     out.recover()?;
@@ -302,6 +320,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
     } else {
         load_cache(&cache_file)
     };
+    timer.lap("cache load");
     let Loaded {
         site,
         mut htmls,
@@ -315,6 +334,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         &cache,
         opts.force,
     )?;
+    timer.lap("content");
 
     // A page changes when its own inputs or anything every page shows changes.
     let mut globals = Fp::new(xxhash_rust::xxh3::xxh3_128(&config_bytes))
@@ -375,6 +395,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         }
     }
     check_collisions(&items)?;
+    timer.lap("plan");
 
     let dirty: Vec<usize> = (0..items.len())
         .filter(|&k| {
@@ -399,6 +420,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         .flatten()
         .collect();
     ensure_html(&site, &sources, &mut htmls, &need)?;
+    timer.lap("markdown");
     let renderer = Renderer::new(&site, &theme, &htmls)?;
     let txn = out.begin(full)?;
     let dirty_set: HashSet<usize> = dirty.iter().copied().collect();
@@ -439,6 +461,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         })
         .collect::<anyhow::Result<_>>()?;
 
+    timer.lap("render");
     let mut outputs: HashMap<String, Stamp> = if full {
         HashMap::new()
     } else {
@@ -467,6 +490,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         elapsed: Duration::ZERO,
     };
     txn.commit(writes, deletes)?;
+    timer.lap("commit");
 
     let new_cache = Cache {
         format: CACHE_FORMAT,
@@ -474,8 +498,19 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         entries: site.entries,
         outputs,
     };
-    let bytes = serde_json::to_vec(&new_cache)?;
-    crate::fsutil::write_atomic(&cache_file, &bytes)?;
+    // A build that changed nothing leaves the cache as it was.
+    let same_entries = cache.entries.len() == new_cache.entries.len()
+        && cache.entries.iter().zip(&new_cache.entries).all(|(a, b)| {
+            a.source == b.source
+                && a.mtime_ns == b.mtime_ns
+                && a.size == b.size
+                && a.assets == b.assets
+        });
+    if !same_entries || new_cache.outputs != cache.outputs {
+        let bytes = postcard::to_stdvec(&new_cache)?;
+        crate::fsutil::write_atomic(&cache_file, &bytes)?;
+    }
+    timer.lap("cache save");
     Ok(Report {
         elapsed: started.elapsed(),
         ..report

@@ -6,6 +6,7 @@ pub mod markdown;
 
 use crate::problem::Problem;
 use chrono::{DateTime, FixedOffset};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -64,55 +65,104 @@ impl Entry {
     }
 }
 
-/// Lists posts and pages under `content_dir`, in a stable order.
+/// Lists posts and pages under `content_dir`, in a stable order. Uses plain
+/// `read_dir` so each stat is relative to its folder (this runs on every
+/// rebuild, over every post).
 pub fn scan(content_dir: &Path) -> anyhow::Result<Vec<Source>> {
     let mut sources = Vec::new();
     if !content_dir.is_dir() {
         return Ok(sources);
     }
-    let posts_dir = content_dir.join(POSTS_DIR);
-    for entry in walkdir::WalkDir::new(content_dir)
-        .min_depth(1)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| !is_hidden(e.file_name()))
-    {
-        let entry =
-            entry.map_err(|e| anyhow::anyhow!("cannot read {}: {e}", content_dir.display()))?;
-        if !entry.file_type().is_file() {
-            continue;
+    for (name, entry) in sorted_dir(content_dir)? {
+        let ft = file_type(&entry)?;
+        if ft.is_file() && name.ends_with(".md") {
+            sources.push(source_of(content_dir, &entry, Kind::Page, Vec::new())?);
         }
-        let path = entry.path();
-        let rel = rel_string(content_dir, path);
-        let is_md = path.extension().is_some_and(|e| e == "md");
-        let depth = entry.depth();
-        let kind = if depth == 1 && is_md {
-            Kind::Page
-        } else if depth == 2 && is_md && path.starts_with(&posts_dir) {
-            Kind::Post
-        } else if depth == 3 && path.starts_with(&posts_dir) && entry.file_name() == "index.md" {
-            Kind::Post
-        } else {
-            continue;
-        };
-        let meta = entry
-            .metadata()
-            .map_err(|e| anyhow::anyhow!("cannot stat {}: {e}", path.display()))?;
-        let assets = if depth == 3 {
-            list_assets(content_dir, path.parent().unwrap_or(content_dir))?
-        } else {
-            Vec::new()
-        };
-        sources.push(Source {
-            rel,
-            abs: path.to_path_buf(),
-            kind,
-            mtime_ns: mtime_ns(&meta),
-            size: meta.len(),
-            assets,
-        });
+    }
+    let posts_dir = content_dir.join(POSTS_DIR);
+    if !posts_dir.is_dir() {
+        return Ok(sources);
+    }
+    // Stats dominate a rebuild's scan; spread them over the cores.
+    let found: Vec<anyhow::Result<Option<Source>>> = sorted_dir(&posts_dir)?
+        .into_par_iter()
+        .map(|(name, entry)| {
+            let ft = file_type(&entry)?;
+            if ft.is_file() && name.ends_with(".md") {
+                return source_of(content_dir, &entry, Kind::Post, Vec::new()).map(Some);
+            }
+            if !ft.is_dir() {
+                return Ok(None);
+            }
+            let index = entry.path().join("index.md");
+            let Ok(meta) = std::fs::metadata(&index) else {
+                return Ok(None); // a folder without index.md is not a post
+            };
+            let assets = list_assets(content_dir, &entry.path())?;
+            Ok(Some(Source {
+                rel: rel_string(content_dir, &index),
+                abs: index,
+                kind: Kind::Post,
+                mtime_ns: mtime_ns(&meta),
+                size: meta.len(),
+                assets,
+            }))
+        })
+        .collect();
+    for f in found {
+        sources.extend(f?);
     }
     Ok(sources)
+}
+
+fn sorted_dir(dir: &Path) -> anyhow::Result<Vec<(String, std::fs::DirEntry)>> {
+    let mut out = Vec::new();
+    for e in
+        std::fs::read_dir(dir).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", dir.display()))?
+    {
+        let e = e.map_err(|e| anyhow::anyhow!("cannot read {}: {e}", dir.display()))?;
+        if is_hidden(&e.file_name()) {
+            continue;
+        }
+        out.push((e.file_name().to_string_lossy().into_owned(), e));
+    }
+    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+fn file_type(e: &std::fs::DirEntry) -> anyhow::Result<std::fs::FileType> {
+    let ft = e
+        .file_type()
+        .map_err(|err| anyhow::anyhow!("cannot stat {}: {err}", e.path().display()))?;
+    if ft.is_symlink() {
+        // Follow links so a post may live elsewhere (a synced folder).
+        return std::fs::metadata(e.path())
+            .map(|m| m.file_type())
+            .map_err(|err| anyhow::anyhow!("cannot stat {}: {err}", e.path().display()));
+    }
+    Ok(ft)
+}
+
+fn source_of(
+    content_dir: &Path,
+    e: &std::fs::DirEntry,
+    kind: Kind,
+    assets: Vec<String>,
+) -> anyhow::Result<Source> {
+    let path = e.path();
+    let meta = match e.metadata() {
+        Ok(m) if !m.file_type().is_symlink() => Ok(m),
+        _ => std::fs::metadata(&path),
+    }
+    .map_err(|err| anyhow::anyhow!("cannot stat {}: {err}", path.display()))?;
+    Ok(Source {
+        rel: rel_string(content_dir, &path),
+        abs: path,
+        kind,
+        mtime_ns: mtime_ns(&meta),
+        size: meta.len(),
+        assets,
+    })
 }
 
 fn list_assets(content_dir: &Path, folder: &Path) -> anyhow::Result<Vec<String>> {

@@ -1,0 +1,16 @@
+//! Microsocial as a library: the layers below the CLI, so benchmarks and
+//! integration tests drive the same code the binary runs.
+//!
+//! Data flows downwards: `content` → `site` → `render` → `output`, tied
+//! together by `pipeline`; `commands` sit on top.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod content;
+pub mod fsutil;
+pub mod output;
+pub mod pipeline;
+pub mod problem;
+pub mod render;
+pub mod site;
