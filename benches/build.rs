@@ -120,6 +120,7 @@ struct Sample {
     max_rss_kb: i64,
 }
 
+#[allow(clippy::zombie_processes)] // reaped by wait4 below, which also gives its rusage
 fn run_build(bin: &Path, root: &Path) -> Sample {
     let start = Instant::now();
     let child = Command::new(bin)

@@ -58,6 +58,7 @@ pub fn parse_date(text: &str) -> Result<DateTime<FixedOffset>, String> {
 }
 
 /// A source file split into front matter and body.
+#[derive(Debug)]
 pub struct Split<'a> {
     pub front: FrontMatter,
     pub body: &'a str,

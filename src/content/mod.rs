@@ -60,8 +60,7 @@ impl Entry {
     /// Folder of the source relative to `content/` (for relative links).
     pub fn source_dir(&self) -> &str {
         let rel = self.source.as_str();
-        let dir = rel.rfind('/').map_or("", |i| &rel[..i]);
-        dir
+        rel.rfind('/').map_or("", |i| &rel[..i])
     }
 }
 

@@ -72,7 +72,7 @@ impl Fp {
     }
 }
 
-fn list_of<'s>(site: &'s Site, tag: Option<usize>) -> &'s [usize] {
+fn list_of(site: &Site, tag: Option<usize>) -> &[usize] {
     match tag {
         Some(t) => &site.tags[t].posts,
         None => &site.posts,
