@@ -28,6 +28,49 @@ pub enum Command {
     Serve(ServeArgs),
     /// Validate config, front matter and internal links; list every problem.
     Check(CheckArgs),
+    /// List friends and requests, or add, accept, reject and remove them.
+    Friends(FriendsArgs),
+    /// Run the federation server: inbox, health check and (optionally) the site.
+    Sidecar(SidecarArgs),
+    /// Build, run the deploy command if set, and notify every friend.
+    Publish,
+    /// Notify every friend that the feed changed (no build).
+    Notify,
+    /// Show friends, the last pull from each, and the outbox backlog.
+    Status,
+}
+
+#[derive(Debug, Args)]
+pub struct FriendsArgs {
+    #[command(subcommand)]
+    pub action: Option<FriendsAction>,
+    /// Print the list as JSON: [{url, name, state}].
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FriendsAction {
+    /// List friends and pending requests (the default).
+    List,
+    /// Ask the site at URL to be friends.
+    Add {
+        /// The other site's base URL.
+        url: String,
+    },
+    /// Accept a friend request (WHO is a URL or a name).
+    Accept { who: String },
+    /// Turn down a friend request.
+    Reject { who: String },
+    /// End a friendship; their cached posts are dropped from your timeline.
+    Remove { who: String },
+}
+
+#[derive(Debug, Args)]
+pub struct SidecarArgs {
+    /// Address to listen on (default: [sidecar] bind in social.toml, else 127.0.0.1:8008).
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<String>,
 }
 
 #[derive(Debug, Args)]

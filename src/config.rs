@@ -11,6 +11,64 @@ pub const CONFIG_FILE: &str = "social.toml";
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub site: SiteConfig,
+    #[serde(default)]
+    pub sidecar: SidecarConfig,
+    #[serde(default)]
+    pub federation: FederationConfig,
+}
+
+/// `[sidecar]`: the federation server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SidecarConfig {
+    /// Address the sidecar listens on.
+    pub bind: String,
+    /// Also serve the built site (one process hosts everything).
+    pub serve_public: bool,
+    /// Shell command run after each rebuild (e.g. an rsync to a static host).
+    pub deploy_command: Option<String>,
+    /// `error`, `warn`, `info` or `debug`.
+    pub log_level: String,
+    /// Quiet period after a friend's update before the site is rebuilt.
+    pub rebuild_debounce_ms: u64,
+}
+
+impl Default for SidecarConfig {
+    fn default() -> Self {
+        SidecarConfig {
+            bind: "127.0.0.1:8008".into(),
+            serve_public: false,
+            deploy_command: None,
+            log_level: "info".into(),
+            rebuild_debounce_ms: 100,
+        }
+    }
+}
+
+/// `[federation]`: how this site talks to others.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FederationConfig {
+    /// Public URL of this site's inbox; default `<base_url>inbox` (the
+    /// sidecar serving the site, or a reverse proxy forwarding /inbox to it).
+    pub inbox_url: Option<String>,
+    /// First retry delay of a failed delivery; doubles up to 24 h.
+    pub retry_initial_ms: u64,
+    /// Allow fetching from loopback and private networks (local testing only).
+    pub allow_private_addresses: bool,
+    /// Change-log pages a new friend's history is read from (newest first).
+    pub bootstrap_pages: u64,
+}
+
+impl Default for FederationConfig {
+    fn default() -> Self {
+        FederationConfig {
+            inbox_url: None,
+            retry_initial_ms: 30_000,
+            allow_private_addresses: false,
+            bootstrap_pages: 1,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -76,6 +134,23 @@ impl Config {
                 ),
             ));
         }
+        if let Some(inbox) = &config.federation.inbox_url {
+            if crate::federation::protocol::normalize_url(inbox).is_none() {
+                return Err(Problem::new(
+                    file,
+                    line_for("inbox_url"),
+                    format!("inbox_url `{inbox}` must be an http(s) URL"),
+                ));
+            }
+        }
+        if !["error", "warn", "info", "debug"].contains(&config.sidecar.log_level.as_str()) {
+            return Err(Problem::new(
+                file,
+                line_for("log_level"),
+                "log_level must be one of error, warn, info, debug",
+            ));
+        }
+        let site = &mut config.site;
         if site.title.trim().is_empty() {
             return Err(Problem::new(
                 file,
@@ -98,6 +173,14 @@ impl Config {
 }
 
 impl SiteConfig {
+    /// Where friends deliver messages.
+    pub fn inbox_url(&self, federation: &FederationConfig) -> String {
+        match &federation.inbox_url {
+            Some(u) => u.clone(),
+            None => format!("{}inbox", self.base_url),
+        }
+    }
+
     /// Absolute URL of the avatar: relative paths resolve against `base_url`.
     pub fn avatar_url(&self) -> Option<String> {
         self.avatar.as_ref().map(|a| {

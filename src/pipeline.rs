@@ -5,12 +5,15 @@
 use crate::config::Config;
 use crate::content::markdown::{self, LinkResolver};
 use crate::content::{self, Entry, Parsed, Source};
+use crate::federation::{self, feedlog, keys, protocol};
 use crate::output::Output;
 use crate::problem::{line_of, Problem, Problems};
 use crate::render::theme::{Asset, Theme};
 use crate::render::{self, Fp, Html, Renderer};
-use crate::site::{entry_dir, Site};
+use crate::site::{entry_dir, FriendInfo, FriendPost, Site};
+use crate::store::Store;
 use anyhow::{anyhow, Context as _};
+use chrono::DateTime;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -26,6 +29,9 @@ pub struct Options {
     pub force: bool,
     /// Replaces `base_url` (serve uses the local address).
     pub base_url: Option<String>,
+    /// Record new and changed posts in the federation change log and publish
+    /// it. Off for previews (`serve`, `--drafts`), which must never reach friends.
+    pub publish_log: bool,
 }
 
 #[derive(Debug)]
@@ -289,6 +295,65 @@ fn ensure_html(
 enum Item {
     Page(render::Job),
     Asset(Asset),
+    /// Bytes made before rendering (discovery document).
+    Bytes(Vec<u8>),
+    /// The federation feed head, or change page `n`.
+    FeedHead,
+    FeedPage(u64),
+}
+
+/// Friends and their cached posts from the state store, for the timeline.
+fn friends_from_store(store: &Store) -> anyhow::Result<(Vec<FriendInfo>, Vec<FriendPost>)> {
+    let friends: Vec<FriendInfo> = store
+        .friends()?
+        .into_iter()
+        .filter(|f| f.state == "friend")
+        .map(|f| FriendInfo {
+            url: f.url,
+            name: f.name,
+            avatar: f.avatar,
+        })
+        .collect();
+    let index: HashMap<&str, usize> = friends
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.url.as_str(), i))
+        .collect();
+    let mut posts = Vec::new();
+    for it in store.friend_items()? {
+        let (Some(&friend), Ok(date)) = (
+            index.get(it.friend.as_str()),
+            DateTime::parse_from_rfc3339(&it.published),
+        ) else {
+            continue; // damaged row: leave it out rather than fail the build
+        };
+        let f = &friends[friend];
+        let mut fp = Fp::new(0)
+            .str(&it.id)
+            .str(&it.content_html)
+            .str(it.title.as_deref().unwrap_or(""))
+            .str(&it.published)
+            .str(it.updated.as_deref().unwrap_or(""))
+            .str(&f.name)
+            .str(f.avatar.as_deref().unwrap_or(""));
+        for t in &it.tags {
+            fp = fp.str(t);
+        }
+        posts.push(FriendPost {
+            friend,
+            url: it.id,
+            title: it.title,
+            content_html: it.content_html,
+            date,
+            updated: it
+                .updated
+                .as_deref()
+                .and_then(|u| DateTime::parse_from_rfc3339(u).ok()),
+            tags: it.tags,
+            fingerprint: fp.done(),
+        });
+    }
+    Ok((friends, posts))
 }
 
 /// Prints phase timings to stderr when `MICROSOCIAL_TIMINGS` is set.
@@ -322,7 +387,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
     };
     timer.lap("cache load");
     let Loaded {
-        site,
+        mut site,
         mut htmls,
         theme,
         config_bytes,
@@ -335,6 +400,11 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         opts.force,
     )?;
     timer.lap("content");
+    let keys = keys::ensure(&opts.root)?;
+    let mut store = Store::open(&opts.root)?;
+    let (friends, friend_posts) = friends_from_store(&store)?;
+    site.set_friends(friends, friend_posts);
+    timer.lap("friends");
 
     // A page changes when its own inputs or anything every page shows changes.
     let mut globals = Fp::new(xxhash_rust::xxh3::xxh3_128(&config_bytes))
@@ -371,6 +441,55 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         .collect();
     for (rel, asset) in &theme.statics {
         items.push((rel.clone(), asset_fp(asset), Item::Asset(asset.clone())));
+    }
+    let discovery = serde_json::to_vec_pretty(&federation::discovery(&site.config, &keys))?;
+    items.push((
+        protocol::DISCOVERY_PATH.into(),
+        xxhash_rust::xxh3::xxh3_128(&discovery),
+        Item::Bytes(discovery),
+    ));
+    if opts.publish_log {
+        let current: Vec<(String, String)> = site
+            .posts
+            .iter()
+            .map(|&i| {
+                (
+                    site.entry_url(&site.entries[i]),
+                    format!("{:032x}", entry_fp[i]),
+                )
+            })
+            .collect();
+        let published = store.published()?;
+        let first_sync = published.is_empty() && store.last_seq()? == 0;
+        let diff = feedlog::diff(&current, &published, first_sync);
+        if !diff.upserts.is_empty() {
+            let need: HashSet<usize> = diff.upserts.iter().map(|&k| site.posts[k]).collect();
+            ensure_html(&site, &sources, &mut htmls, &need)?;
+        }
+        let last_seq = if diff == feedlog::Diff::default() {
+            store.last_seq()?
+        } else {
+            feedlog::record(&mut store, &current, &diff, &|k| {
+                feed_item(&site, &htmls, site.posts[k])
+            })?
+        };
+        items.push((
+            protocol::FEED_PATH.into(),
+            Fp::new(globals).num(last_seq as u128).done(),
+            Item::FeedHead,
+        ));
+        for n in 1..=if last_seq == 0 {
+            0
+        } else {
+            protocol::page_of(last_seq)
+        } {
+            let version = feedlog::page_version(n, last_seq);
+            items.push((
+                protocol::page_path(n),
+                Fp::new(globals).num(n as u128).num(version as u128).done(),
+                Item::FeedPage(n),
+            ));
+        }
     }
     // Entries and sources are index-aligned (load keeps the scan order).
     for &i in site.posts.iter().chain(&site.pages) {
@@ -415,11 +534,26 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         .iter()
         .filter_map(|&k| match items[k].2 {
             Item::Page(job) => Some(render::needed_entries(&site, job)),
-            Item::Asset(_) => None,
+            _ => None,
         })
         .flatten()
         .collect();
     ensure_html(&site, &sources, &mut htmls, &need)?;
+    // The store is not shared across threads: make feed documents up front.
+    let site_url = protocol::normalize_url(site.base_url()).unwrap_or_default();
+    let mut feed_docs: HashMap<usize, Vec<u8>> = HashMap::new();
+    for &k in &dirty {
+        match items[k].2 {
+            Item::FeedHead => {
+                feed_docs.insert(k, feedlog::head_bytes(&store, &site_url)?);
+            }
+            Item::FeedPage(n) => {
+                feed_docs.insert(k, feedlog::page_bytes(&store, &site_url, n)?);
+            }
+            _ => {}
+        }
+    }
+    drop(store);
     timer.lap("markdown");
     let renderer = Renderer::new(&site, &theme, &htmls)?;
     let txn = out.begin(full)?;
@@ -445,6 +579,11 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
                 Item::Asset(Asset::Embedded(b)) => b.to_vec(),
                 Item::Asset(Asset::File { path, .. }) => std::fs::read(path)
                     .with_context(|| format!("cannot read {}", path.display()))?,
+                Item::Bytes(b) => b.clone(),
+                Item::FeedHead | Item::FeedPage(_) => feed_docs
+                    .get(&k)
+                    .cloned()
+                    .ok_or_else(|| anyhow!("internal: feed document {rel} was not prepared"))?,
             };
             let stamp = Stamp {
                 fp: *fp,
@@ -578,6 +717,22 @@ pub fn check(root: &Path, drafts: bool) -> anyhow::Result<Vec<Problem>> {
     }
     problems.sort();
     Ok(problems)
+}
+
+/// One post as the federation feed carries it.
+fn feed_item(site: &Site, htmls: &[Option<Html>], i: usize) -> anyhow::Result<protocol::Item> {
+    let e = &site.entries[i];
+    let html = htmls[i]
+        .as_ref()
+        .ok_or_else(|| anyhow!("internal: {} was not rendered", e.source))?;
+    Ok(protocol::Item {
+        url: site.entry_url(e),
+        title: e.title.clone(),
+        content_html: html.content.clone(),
+        published: e.date.to_rfc3339(),
+        updated: e.updated.map(|d| d.to_rfc3339()),
+        tags: e.tags.clone(),
+    })
 }
 
 fn asset_fp(asset: &Asset) -> u128 {

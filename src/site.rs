@@ -9,7 +9,17 @@ use std::ops::Range;
 use std::path::Path;
 
 /// Output folders a page slug may not take.
-const RESERVED: &[&str] = &["posts", "tags", "page", "timeline", "friends", "home"];
+const RESERVED: &[&str] = &[
+    "posts",
+    "tags",
+    "page",
+    "timeline",
+    "friends",
+    "home",
+    "federation",
+    "inbox",
+    "health",
+];
 
 pub struct Tag {
     pub name: String,
@@ -18,8 +28,41 @@ pub struct Tag {
     pub posts: Vec<usize>,
 }
 
+/// A friend as the public site shows them.
+#[derive(Debug, Clone)]
+pub struct FriendInfo {
+    pub url: String,
+    pub name: String,
+    pub avatar: Option<String>,
+}
+
+/// A friend's post cached by the sidecar (already sanitised once).
+#[derive(Debug, Clone)]
+pub struct FriendPost {
+    /// Index into `Site::friends`.
+    pub friend: usize,
+    pub url: String,
+    pub title: Option<String>,
+    pub content_html: String,
+    pub date: chrono::DateTime<chrono::FixedOffset>,
+    pub updated: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub tags: Vec<String>,
+    pub fingerprint: u128,
+}
+
+/// One entry of the merged timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimelineRef {
+    Own(usize),
+    Friend(usize),
+}
+
 pub struct Site {
     pub config: Config,
+    pub friends: Vec<FriendInfo>,
+    pub friend_posts: Vec<FriendPost>,
+    /// Own posts and friends' posts, newest first.
+    pub timeline: Vec<TimelineRef>,
     pub entries: Vec<Entry>,
     /// Published posts, indices into `entries`, newest first.
     pub posts: Vec<usize>,
@@ -106,6 +149,9 @@ impl Site {
         }
         Ok(Site {
             config,
+            friends: Vec::new(),
+            friend_posts: Vec::new(),
+            timeline: posts.iter().map(|&i| TimelineRef::Own(i)).collect(),
             entries,
             posts,
             pages,
@@ -113,6 +159,30 @@ impl Site {
             by_source,
             post_pos,
         })
+    }
+
+    /// Adds friends and their posts, and merges the timeline.
+    pub fn set_friends(&mut self, friends: Vec<FriendInfo>, mut posts: Vec<FriendPost>) {
+        posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| b.url.cmp(&a.url)));
+        let mut timeline = Vec::with_capacity(self.posts.len() + posts.len());
+        let (mut i, mut j) = (0, 0);
+        while i < self.posts.len() || j < posts.len() {
+            let own_first = match (self.posts.get(i), posts.get(j)) {
+                (Some(&o), Some(f)) => self.entries[o].date >= f.date,
+                (Some(_), None) => true,
+                _ => false,
+            };
+            if own_first {
+                timeline.push(TimelineRef::Own(self.posts[i]));
+                i += 1;
+            } else {
+                timeline.push(TimelineRef::Friend(j));
+                j += 1;
+            }
+        }
+        self.friends = friends;
+        self.friend_posts = posts;
+        self.timeline = timeline;
     }
 
     /// Position of entry `i` in the newest-first post list.

@@ -59,7 +59,12 @@ pub fn run(args: &InitArgs, root: Option<&Path>) -> anyhow::Result<ExitCode> {
     for (path, text) in &files {
         crate::fsutil::write_atomic(path, text.as_bytes())?;
     }
+    let keys = crate::federation::keys::ensure(&dir)?;
     println!("created a new site in {}", dir.display());
+    println!(
+        "identity key {} (private keys in .social/keys/, never commit them)",
+        keys.signing_public()
+    );
     println!("next: cd {} && microsocial serve", dir.display());
     Ok(ExitCode::SUCCESS)
 }

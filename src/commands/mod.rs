@@ -2,9 +2,13 @@
 
 mod build;
 mod check;
+mod friends;
 mod init;
 mod new;
+mod publish;
 mod serve;
+mod sidecar;
+mod status;
 
 use crate::cli::{Cli, Command};
 use crate::problem::Problems;
@@ -22,6 +26,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Build(args) => build::run(&root, args),
                 Command::Serve(args) => serve::run(&root, args),
                 Command::Check(args) => check::run(&root, args),
+                Command::Friends(args) => friends::run(&root, args),
+                Command::Sidecar(args) => sidecar::run(&root, args),
+                Command::Publish => publish::run(&root, true),
+                Command::Notify => publish::run(&root, false),
+                Command::Status => status::run(&root),
                 Command::Init(_) => unreachable!("handled above"),
             }
         }

@@ -6,7 +6,7 @@ use crate::pipeline::{self, Options};
 use anyhow::{anyhow, Context as _};
 use notify::{RecursiveMode, Watcher};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
@@ -34,6 +34,7 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         drafts: args.drafts,
         force: false,
         base_url: Some(format!("http://{}/", args.bind)),
+        publish_log: false,
     };
     let state = Arc::new(Mutex::new(State::default()));
     rebuild(&opts, &state);
@@ -203,11 +204,11 @@ fn respond(request: tiny_http::Request, output: &Path, state: &Mutex<State>) -> 
         .unwrap_or_else(|p| p.into_inner())
         .error
         .clone();
-    let (status, path) = match resolve(output, &url) {
+    let (status, path) = match crate::webfiles::resolve(output, &url) {
         Some(p) => (200, p),
         None => (404, output.join("404.html")),
     };
-    let content_type = content_type(&path);
+    let content_type = crate::webfiles::content_type(&path);
     let mut bytes = std::fs::read(&path).unwrap_or_else(|_| b"Not found".to_vec());
     if content_type.starts_with("text/html") {
         bytes = inject(bytes, error.as_deref());
@@ -217,26 +218,6 @@ fn respond(request: tiny_http::Request, output: &Path, state: &Mutex<State>) -> 
         .with_header(header("Content-Type", content_type))
         .with_header(header("Cache-Control", "no-store"));
     Ok(request.respond(response)?)
-}
-
-/// Maps a URL path to a file under `output`, refusing anything that escapes it.
-fn resolve(output: &Path, url: &str) -> Option<PathBuf> {
-    let decoded = percent_encoding::percent_decode_str(url)
-        .decode_utf8()
-        .ok()?;
-    let mut path = output.to_path_buf();
-    for part in decoded.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => return None,
-            p if p.contains('\\') || p.contains('\0') => return None,
-            p => path.push(p),
-        }
-    }
-    if path.is_dir() {
-        path.push("index.html");
-    }
-    path.is_file().then_some(path)
 }
 
 fn inject(html: Vec<u8>, error: Option<&str>) -> Vec<u8> {
@@ -251,27 +232,5 @@ fn inject(html: Vec<u8>, error: Option<&str>) -> Vec<u8> {
     match text.rfind("</body>") {
         Some(at) => format!("{}{snippet}{}", &text[..at], &text[at..]).into_bytes(),
         None => format!("{text}{snippet}").into_bytes(),
-    }
-}
-
-pub fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "html" | "htm" => "text/html; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "js" => "text/javascript; charset=utf-8",
-        "json" => "application/json",
-        "xml" => "application/xml",
-        "txt" => "text/plain; charset=utf-8",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "avif" => "image/avif",
-        "ico" => "image/x-icon",
-        "woff2" => "font/woff2",
-        "pdf" => "application/pdf",
-        "mp4" => "video/mp4",
-        _ => "application/octet-stream",
     }
 }

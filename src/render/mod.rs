@@ -5,9 +5,10 @@ pub mod feeds;
 pub mod theme;
 
 use crate::content::{display_date, Entry};
-use crate::site::{paginate, Paging, Site};
+use crate::site::{paginate, Paging, Site, TimelineRef};
 use anyhow::{anyhow, Context as _};
 use serde::Serialize;
+use std::borrow::Cow;
 use tera::{Context, Tera};
 use theme::Theme;
 
@@ -34,6 +35,11 @@ pub enum Job {
         archive: Option<usize>,
     },
     Tags,
+    /// The merged timeline of own and friends' posts.
+    Timeline {
+        archive: Option<usize>,
+    },
+    Friends,
     Atom,
     JsonFeed,
     Sitemap,
@@ -93,6 +99,13 @@ fn page_dir(site: &Site, tag: Option<usize>, archive: Option<usize>) -> String {
     }
 }
 
+fn timeline_dir(archive: Option<usize>) -> String {
+    match archive {
+        Some(n) => format!("timeline/page/{n}/"),
+        None => "timeline/".into(),
+    }
+}
+
 fn range_of(paging: &Paging, archive: Option<usize>) -> std::ops::Range<usize> {
     match archive {
         Some(n) => paging.archives[n - 1].clone(),
@@ -148,6 +161,36 @@ pub fn plan(site: &Site, globals: u128, entry_fp: &[u128]) -> Vec<Planned> {
             });
         }
     }
+    let paging = paginate(site.timeline.len(), per);
+    for archive in std::iter::once(None).chain((1..=paging.archives.len()).map(Some)) {
+        let mut fp = Fp::new(globals)
+            .str("timeline")
+            .num(archive.unwrap_or(0) as u128)
+            .num(paging.archives.len() as u128);
+        for r in &site.timeline[range_of(&paging, archive)] {
+            fp = match *r {
+                TimelineRef::Own(i) => fp.num(fp_of(i)),
+                TimelineRef::Friend(j) => fp.num(site.friend_posts[j].fingerprint),
+            };
+        }
+        out.push(Planned {
+            path: format!("{}index.html", timeline_dir(archive)),
+            job: Job::Timeline { archive },
+            fingerprint: fp.done(),
+        });
+    }
+    let mut friends_fp = Fp::new(globals).str("friends");
+    for f in &site.friends {
+        friends_fp = friends_fp
+            .str(&f.url)
+            .str(&f.name)
+            .str(f.avatar.as_deref().unwrap_or(""));
+    }
+    out.push(Planned {
+        path: "friends/index.html".into(),
+        job: Job::Friends,
+        fingerprint: friends_fp.done(),
+    });
     let mut tags_fp = Fp::new(globals).str("tags");
     for t in &site.tags {
         tags_fp = tags_fp.str(&t.name).num(t.posts.len() as u128);
@@ -208,6 +251,16 @@ pub fn needed_entries(site: &Site, job: Job) -> Vec<usize> {
             let paging = paginate(list.len(), site.config.site.posts_per_page);
             list[range_of(&paging, archive)].to_vec()
         }
+        Job::Timeline { archive } => {
+            let paging = paginate(site.timeline.len(), site.config.site.posts_per_page);
+            site.timeline[range_of(&paging, archive)]
+                .iter()
+                .filter_map(|r| match r {
+                    TimelineRef::Own(i) => Some(*i),
+                    TimelineRef::Friend(_) => None,
+                })
+                .collect()
+        }
         Job::Atom | Job::JsonFeed => site.posts.iter().take(FEED_LIMIT).copied().collect(),
         _ => Vec::new(),
     }
@@ -222,7 +275,7 @@ struct Link<'a> {
 #[derive(Serialize)]
 pub struct PostCtx<'a> {
     pub title: Option<&'a str>,
-    pub label: &'a str,
+    pub label: Cow<'a, str>,
     pub url: String,
     pub path: String,
     pub date: String,
@@ -230,15 +283,49 @@ pub struct PostCtx<'a> {
     pub updated: Option<String>,
     pub updated_display: Option<String>,
     tags: Vec<Link<'a>>,
-    pub content: &'a str,
+    pub content: Cow<'a, str>,
     pub summary: Option<&'a str>,
-    pub description: &'a str,
+    pub description: Cow<'a, str>,
 }
 
 impl PostCtx<'_> {
     pub fn tag_names(&self) -> Vec<&str> {
         self.tags.iter().map(|t| t.name).collect()
     }
+}
+
+#[derive(Serialize)]
+struct Author<'a> {
+    name: &'a str,
+    url: String,
+    avatar: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TimelineEntry<'a> {
+    #[serde(flatten)]
+    post: PostCtx<'a>,
+    author: Author<'a>,
+    /// False for a friend's post.
+    own: bool,
+}
+
+/// Text of sanitised HTML, for labels (tags dropped, entities kept escaped).
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -338,7 +425,7 @@ impl<'a> Renderer<'a> {
         let dir = self.site.entry_dir(e);
         Ok(PostCtx {
             title: e.title.as_deref(),
-            label: &e.label,
+            label: Cow::Borrowed(&e.label),
             url: format!("{}{dir}", self.site.base_url()),
             path: self.path(&dir),
             date: e.date.to_rfc3339(),
@@ -353,9 +440,9 @@ impl<'a> Renderer<'a> {
                     url: self.path(&format!("tags/{}/", slug::slugify(t))),
                 })
                 .collect(),
-            content: &html.content,
+            content: Cow::Borrowed(&html.content),
             summary: html.summary.as_deref(),
-            description: &e.description,
+            description: Cow::Borrowed(&e.description),
         })
     }
 
@@ -452,6 +539,44 @@ impl<'a> Renderer<'a> {
                 ctx.insert("tags", &tags);
                 self.tera("tags.html", &ctx)
             }
+            Job::Timeline { archive } => {
+                let paging = paginate(site.timeline.len(), site.config.site.posts_per_page);
+                let last = paging.archives.len();
+                let mut ctx = self.page_ctx(&timeline_dir(archive));
+                let entries = site.timeline[range_of(&paging, archive)]
+                    .iter()
+                    .map(|r| self.timeline_entry(*r))
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                ctx.insert("entries", &entries);
+                let at = |n: Option<usize>| self.path(&timeline_dir(n));
+                let (older, newer) = match archive {
+                    None => ((last > 0).then(|| at(Some(last))), None),
+                    Some(n) => (
+                        (n > 1).then(|| at(Some(n - 1))),
+                        Some(if n < last { at(Some(n + 1)) } else { at(None) }),
+                    ),
+                };
+                ctx.insert(
+                    "pagination",
+                    &Pagination {
+                        number: archive,
+                        last,
+                        older,
+                        newer,
+                    },
+                );
+                self.tera("timeline.html", &ctx)
+            }
+            Job::Friends => {
+                let mut ctx = self.page_ctx("friends/");
+                let friends: Vec<_> = site
+                    .friends
+                    .iter()
+                    .map(|f| serde_json::json!({"name": f.name, "url": f.url, "avatar": f.avatar}))
+                    .collect();
+                ctx.insert("friends", &friends);
+                self.tera("friends.html", &ctx)
+            }
             Job::Atom => {
                 let mut ctx = self.page_ctx("atom.xml");
                 let posts = self.feed_posts()?;
@@ -468,6 +593,57 @@ impl<'a> Renderer<'a> {
             Job::NotFound => self.tera("404.html", &self.page_ctx("404.html")),
             Job::Robots => self.tera("robots.txt", &self.page_ctx("robots.txt")),
         }
+    }
+
+    fn timeline_entry(&self, r: TimelineRef) -> anyhow::Result<TimelineEntry<'_>> {
+        let site = self.site;
+        let cfg = &site.config.site;
+        Ok(match r {
+            TimelineRef::Own(i) => TimelineEntry {
+                post: self.post_ctx(i)?,
+                author: Author {
+                    name: &cfg.author,
+                    url: cfg.base_url.clone(),
+                    avatar: cfg.avatar_url(),
+                },
+                own: true,
+            },
+            TimelineRef::Friend(j) => {
+                let p = &site.friend_posts[j];
+                let f = &site.friends[p.friend];
+                let content = crate::federation::sanitize::clean(&p.content_html, &p.url);
+                let text = crate::content::excerpt(&strip_tags(&content), 60);
+                TimelineEntry {
+                    post: PostCtx {
+                        title: p.title.as_deref(),
+                        label: Cow::Owned(p.title.clone().unwrap_or(text.clone())),
+                        url: p.url.clone(),
+                        path: p.url.clone(),
+                        date: p.date.to_rfc3339(),
+                        date_display: display_date(&p.date),
+                        updated: p.updated.map(|d| d.to_rfc3339()),
+                        updated_display: p.updated.map(|d| display_date(&d)),
+                        tags: p
+                            .tags
+                            .iter()
+                            .map(|t| Link {
+                                name: t,
+                                url: format!("{}tags/{}/", f.url, slug::slugify(t)),
+                            })
+                            .collect(),
+                        content: Cow::Owned(content),
+                        summary: None,
+                        description: Cow::Owned(text),
+                    },
+                    author: Author {
+                        name: &f.name,
+                        url: f.url.clone(),
+                        avatar: f.avatar.clone(),
+                    },
+                    own: false,
+                }
+            }
+        })
     }
 
     fn feed_posts(&self) -> anyhow::Result<Vec<PostCtx<'_>>> {

@@ -19,6 +19,8 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = embed!(
     "post.html",
     "page.html",
     "404.html",
+    "timeline.html",
+    "friends.html",
     "atom.xml",
     "sitemap.xml",
     "robots.txt",

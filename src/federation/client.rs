@@ -1,0 +1,264 @@
+//! Outgoing HTTP, guarded: http(s) only, no private or loopback targets
+//! (checked on every resolved address, redirects included, so DNS cannot
+//! point us inward), at most 3 redirects, 5 s timeouts, capped bodies.
+
+use anyhow::{anyhow, bail, Context as _};
+use std::io::Read as _;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs as _};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const TIMEOUT: Duration = Duration::from_secs(5);
+pub const MAX_REDIRECTS: u32 = 3;
+/// Largest discovery document, feed head or feed page we read.
+pub const MAX_DOCUMENT: u64 = 4 * 1024 * 1024;
+const MAX_ERROR_BODY: u64 = 16 * 1024;
+
+#[derive(Clone)]
+pub struct Client {
+    agent: ureq::Agent,
+}
+
+pub enum Fetched {
+    NotModified,
+    Body {
+        bytes: Vec<u8>,
+        etag: Option<String>,
+    },
+}
+
+/// What became of one delivery attempt.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Delivery {
+    Delivered,
+    /// The receiver refused for good (4xx): retrying cannot help.
+    Refused(String),
+    /// Try again later; `after` is the receiver's Retry-After, if any.
+    Retry {
+        reason: String,
+        after: Option<Duration>,
+    },
+}
+
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || o[0] == 0
+                || (o[0] == 100 && (o[1] & 0xc0) == 64) // 100.64/10 carrier-grade NAT
+                || (o[0] == 198 && (o[1] & 0xfe) == 18) // 198.18/15 benchmarking
+                || o[0] >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let seg = v6.segments();
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (seg[0] & 0xfe00) == 0xfc00 // unique local
+                || (seg[0] & 0xffc0) == 0xfe80) // link local
+        }
+    }
+}
+
+impl Client {
+    pub fn new(allow_private: bool) -> Client {
+        let resolver = move |netloc: &str| -> std::io::Result<Vec<SocketAddr>> {
+            let addrs: Vec<SocketAddr> = netloc.to_socket_addrs()?.collect();
+            if !allow_private {
+                if let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::PermissionDenied,
+                        format!(
+                            "{netloc} resolves to {}, a private address (set [federation] allow_private_addresses = true for local testing)",
+                            bad.ip()
+                        ),
+                    ));
+                }
+            }
+            Ok(addrs)
+        };
+        let agent = ureq::AgentBuilder::new()
+            .timeout_connect(TIMEOUT)
+            .timeout(TIMEOUT)
+            .redirects(MAX_REDIRECTS)
+            .max_idle_connections_per_host(4)
+            .user_agent(concat!("microsocial/", env!("CARGO_PKG_VERSION")))
+            .resolver(resolver)
+            .build();
+        Client { agent }
+    }
+
+    fn check_url(url: &str) -> anyhow::Result<()> {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            bail!("refusing to fetch `{url}`: only http and https URLs are allowed");
+        }
+        Ok(())
+    }
+
+    /// GET with an optional If-None-Match; bodies over `limit` bytes are refused.
+    pub fn get(&self, url: &str, etag: Option<&str>, limit: u64) -> anyhow::Result<Fetched> {
+        Self::check_url(url)?;
+        let mut req = self.agent.get(url).set("Accept", "application/json");
+        if let Some(e) = etag {
+            req = req.set("If-None-Match", e);
+        }
+        let resp = match req.call() {
+            Ok(r) => r,
+            Err(ureq::Error::Status(code, _)) => bail!("GET {url}: HTTP {code}"),
+            Err(e) => return Err(anyhow!("GET {url}: {e}")),
+        };
+        if resp.status() == 304 {
+            return Ok(Fetched::NotModified);
+        }
+        let etag = resp.header("ETag").map(str::to_string);
+        let bytes = read_capped(resp, limit).with_context(|| format!("GET {url}"))?;
+        Ok(Fetched::Body { bytes, etag })
+    }
+
+    pub fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> anyhow::Result<T> {
+        match self.get(url, None, MAX_DOCUMENT)? {
+            Fetched::Body { bytes, .. } => serde_json::from_slice(&bytes)
+                .with_context(|| format!("GET {url}: not the expected JSON document")),
+            Fetched::NotModified => bail!("GET {url}: unexpected 304"),
+        }
+    }
+
+    /// POSTs one signed envelope and classifies the answer.
+    pub fn post_envelope(&self, inbox: &str, payload: &[u8], signature: &str) -> Delivery {
+        if let Err(e) = Self::check_url(inbox) {
+            return Delivery::Refused(e.to_string());
+        }
+        let result = self
+            .agent
+            .post(inbox)
+            .set("Content-Type", "application/json")
+            .set(super::protocol::SIGNATURE_HEADER, signature)
+            .send_bytes(payload);
+        match result {
+            Ok(_) => Delivery::Delivered,
+            Err(ureq::Error::Status(code, resp)) => {
+                let after = resp.header("Retry-After").and_then(parse_retry_after);
+                let text = read_capped(resp, MAX_ERROR_BODY).unwrap_or_default();
+                let detail = serde_json::from_slice::<serde_json::Value>(&text)
+                    .ok()
+                    .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
+                    .unwrap_or_default();
+                classify(code, &detail, after)
+            }
+            Err(e) => Delivery::Retry {
+                reason: e.to_string(),
+                after: None,
+            },
+        }
+    }
+}
+
+/// 409 `replay` means an earlier attempt arrived; other 4xx are final,
+/// except the ones that ask us to come back.
+pub fn classify(code: u16, error: &str, after: Option<Duration>) -> Delivery {
+    let reason = if error.is_empty() {
+        format!("HTTP {code}")
+    } else {
+        format!("HTTP {code} {error}")
+    };
+    match code {
+        200..=299 => Delivery::Delivered,
+        409 if error == "replay" => Delivery::Delivered,
+        408 | 425 | 429 => Delivery::Retry { reason, after },
+        400..=499 => Delivery::Refused(reason),
+        _ => Delivery::Retry { reason, after },
+    }
+}
+
+/// Retry-After as delta-seconds or an HTTP date.
+pub fn parse_retry_after(v: &str) -> Option<Duration> {
+    if let Ok(secs) = v.trim().parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(v.trim()).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+fn read_capped(resp: ureq::Response, limit: u64) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    resp.into_reader().take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        bail!("response is larger than {limit} bytes");
+    }
+    Ok(bytes)
+}
+
+/// Shared handle for threads.
+pub type SharedClient = Arc<Client>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_ranges_are_not_public() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.1.1",
+            "0.0.0.0",
+            "100.64.0.1",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["93.184.216.34", "2606:4700::1111"] {
+            assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[test]
+    fn loopback_is_refused_unless_allowed() {
+        let c = Client::new(false);
+        let err = c
+            .get("http://127.0.0.1:9/x", None, 10)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("private address"), "{err}");
+        assert!(c.get("file:///etc/passwd", None, 10).is_err());
+    }
+
+    #[test]
+    fn statuses_are_classified() {
+        assert_eq!(classify(202, "", None), Delivery::Delivered);
+        assert_eq!(classify(409, "replay", None), Delivery::Delivered);
+        assert!(matches!(
+            classify(403, "not_friend", None),
+            Delivery::Refused(_)
+        ));
+        assert!(matches!(
+            classify(429, "", Some(Duration::from_secs(3))),
+            Delivery::Retry { after: Some(_), .. }
+        ));
+        assert!(matches!(classify(503, "", None), Delivery::Retry { .. }));
+        assert_eq!(parse_retry_after("120"), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+    }
+}

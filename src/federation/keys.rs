@@ -1,0 +1,179 @@
+//! The site's identity: an Ed25519 signing key and an age (X25519)
+//! encryption key in `.social/keys/`, files mode 0600 in a 0700 folder.
+
+use age::secrecy::ExposeSecret as _;
+use anyhow::{anyhow, bail, Context as _};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use ed25519_dalek::SigningKey;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+pub struct Keys {
+    pub signing: SigningKey,
+    pub encryption: age::x25519::Identity,
+}
+
+impl Keys {
+    pub fn signing_public(&self) -> String {
+        super::protocol::encode_key(&self.signing.verifying_key())
+    }
+    pub fn encryption_public(&self) -> String {
+        self.encryption.to_public().to_string()
+    }
+}
+
+pub fn private_dir(root: &Path) -> PathBuf {
+    root.join(".social")
+}
+
+fn keys_dir(root: &Path) -> PathBuf {
+    private_dir(root).join("keys")
+}
+
+/// Creates `dir` (and parents) readable by the owner only.
+pub fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        // An existing folder may have been created with looser rights.
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot restrict {}", dir.display()))?;
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(())
+}
+
+/// Writes a new secret file (mode 0600); never replaces an existing one.
+pub fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    f.write_all(text.as_bytes())
+        .and_then(|_| f.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Loads the site's keys, creating any that are missing.
+pub fn ensure(root: &Path) -> anyhow::Result<Keys> {
+    let dir = keys_dir(root);
+    create_private_dir(&private_dir(root))?;
+    create_private_dir(&dir)?;
+    let signing_path = dir.join("signing.key");
+    if !signing_path.exists() {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| anyhow!("no randomness for a key: {e}"))?;
+        write_secret(
+            &signing_path,
+            &format!("ed25519-seed:{}\n", B64.encode(seed)),
+        )?;
+    }
+    let encryption_path = dir.join("encryption.key");
+    if !encryption_path.exists() {
+        let id = age::x25519::Identity::generate();
+        write_secret(
+            &encryption_path,
+            &format!("{}\n", id.to_string().expose_secret()),
+        )?;
+    }
+    load(root)
+}
+
+/// Loads existing keys; an error names the file when one is missing or damaged.
+pub fn load(root: &Path) -> anyhow::Result<Keys> {
+    let dir = keys_dir(root);
+    let signing_path = dir.join("signing.key");
+    let text = read_secret(&signing_path)?;
+    let b64 = text
+        .trim()
+        .strip_prefix("ed25519-seed:")
+        .ok_or_else(|| anyhow!("{}: not an ed25519-seed: key", signing_path.display()))?;
+    let seed: [u8; 32] = B64
+        .decode(b64)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| {
+            anyhow!(
+                "{}: the seed must be 32 bytes of base64",
+                signing_path.display()
+            )
+        })?;
+    let encryption_path = dir.join("encryption.key");
+    let encryption = read_secret(&encryption_path)?
+        .trim()
+        .parse::<age::x25519::Identity>()
+        .map_err(|e| anyhow!("{}: not an age identity: {e}", encryption_path.display()))?;
+    Ok(Keys {
+        signing: SigningKey::from_bytes(&seed),
+        encryption,
+    })
+}
+
+fn read_secret(path: &Path) -> anyhow::Result<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                bail!(
+                    "{} is readable by other users: run `chmod 600 {}`",
+                    path.display(),
+                    path.display()
+                );
+            }
+        }
+    }
+    std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "cannot read {} (keys are created by `microsocial init` or the first `build`)",
+            path.display()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_created_once_with_private_modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = ensure(dir.path()).unwrap();
+        let b = ensure(dir.path()).unwrap();
+        assert_eq!(a.signing_public(), b.signing_public());
+        assert_eq!(a.encryption_public(), b.encryption_public());
+        assert!(a.encryption_public().starts_with("age1"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&dir.path().join(".social")), 0o700);
+            assert_eq!(mode(&dir.path().join(".social/keys/signing.key")), 0o600);
+            assert_eq!(mode(&dir.path().join(".social/keys/encryption.key")), 0o600);
+        }
+    }
+
+    #[test]
+    fn damaged_key_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        ensure(dir.path()).unwrap();
+        let p = dir.path().join(".social/keys/signing.key");
+        std::fs::remove_file(&p).unwrap();
+        write_secret(&p, "garbage").unwrap();
+        let err = load(dir.path()).err().unwrap().to_string();
+        assert!(err.contains("signing.key"), "{err}");
+    }
+}

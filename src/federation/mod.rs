@@ -1,0 +1,65 @@
+//! Federation: the pure protocol, and the pieces that speak it — keys, the
+//! HTTP client, the outbox, the inbox handler, pulling friends' feeds and
+//! publishing this site's own change log.
+
+pub mod client;
+pub mod feedlog;
+pub mod friends;
+pub mod inbox;
+pub mod ingest;
+pub mod keys;
+pub mod outbox;
+pub mod protocol;
+pub mod sanitize;
+
+use crate::config::Config;
+
+/// This site's identity as others see it.
+pub struct Me {
+    /// Normalised base URL: what `from` and `to` carry.
+    pub url: String,
+    pub name: String,
+    pub keys: keys::Keys,
+}
+
+impl Me {
+    pub fn new(config: &Config, keys: keys::Keys) -> anyhow::Result<Me> {
+        let url = protocol::normalize_url(&config.site.base_url).ok_or_else(|| {
+            anyhow::anyhow!("base_url `{}` is not an http(s) URL", config.site.base_url)
+        })?;
+        let name = if config.site.author.trim().is_empty() {
+            config.site.title.clone()
+        } else {
+            config.site.author.clone()
+        };
+        Ok(Me { url, name, keys })
+    }
+}
+
+/// The discovery document for this site.
+pub fn discovery(config: &Config, keys: &keys::Keys) -> protocol::Discovery {
+    let base = &config.site.base_url;
+    protocol::Discovery {
+        protocol: protocol::PROTOCOL.into(),
+        name: if config.site.author.trim().is_empty() {
+            config.site.title.clone()
+        } else {
+            config.site.author.clone()
+        },
+        url: protocol::normalize_url(base).unwrap_or_else(|| base.clone()),
+        inbox: config.site.inbox_url(&config.federation),
+        feed: format!("{base}{}", protocol::FEED_PATH),
+        avatar: config.site.avatar_url(),
+        keys: protocol::PublicKeys {
+            signing: keys.signing_public(),
+            encryption: keys.encryption_public(),
+        },
+    }
+}
+
+/// A fresh random 128-bit message id as 32 hex digits.
+pub fn new_id() -> anyhow::Result<String> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+}

@@ -1,0 +1,155 @@
+//! The durable outbox: every outgoing message is stored before it is sent,
+//! and retried with exponential backoff and jitter until it is delivered,
+//! refused for good, or seven days old.
+
+use super::client::{Client, Delivery};
+use super::{protocol, Me};
+use crate::store::{now_ms, OutMsg, Store};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+pub const MAX_BACKOFF_MS: i64 = 24 * 3600 * 1000;
+pub const GIVE_UP_MS: i64 = 7 * 24 * 3600 * 1000;
+/// How long a claimed message is reserved for the process sending it.
+pub const LEASE_MS: i64 = 30_000;
+/// Parallel deliveries (fan-out to many friends).
+pub const WORKERS: usize = 16;
+
+/// Stores a message for `recipient`; returns its id.
+pub fn enqueue(
+    store: &Store,
+    recipient: &str,
+    inbox: &str,
+    kind: &str,
+    body: &serde_json::Value,
+) -> anyhow::Result<String> {
+    let id = super::new_id()?;
+    let now = now_ms();
+    store.enqueue(&OutMsg {
+        id: id.clone(),
+        recipient: recipient.into(),
+        inbox: inbox.into(),
+        kind: kind.into(),
+        body: serde_json::to_string(body)?,
+        created: now,
+        attempts: 0,
+        next_attempt: now,
+        last_error: None,
+        state: "pending".into(),
+    })?;
+    Ok(id)
+}
+
+/// Delay before retry number `attempts + 1`: `initial · 2^attempts`, capped
+/// at 24 h, plus up to 25 % jitter (`jitter` in [0, 1)) so a crowd of
+/// senders does not retry in step.
+pub fn backoff_ms(initial_ms: u64, attempts: i64, jitter: f64) -> i64 {
+    let base = (initial_ms as f64) * 2f64.powi(attempts.clamp(0, 40) as i32);
+    let capped = base.min(MAX_BACKOFF_MS as f64);
+    (capped * (1.0 + 0.25 * jitter.clamp(0.0, 1.0))) as i64
+}
+
+fn jitter() -> f64 {
+    let mut b = [0u8; 4];
+    if getrandom::fill(&mut b).is_err() {
+        return 0.5;
+    }
+    u32::from_le_bytes(b) as f64 / (u32::MAX as f64 + 1.0)
+}
+
+/// Sends one attempt of `m` (fresh `sent` and signature, same id).
+pub fn attempt(client: &Client, me: &Me, m: &OutMsg) -> Delivery {
+    let body: serde_json::Value = match serde_json::from_str(&m.body) {
+        Ok(b) => b,
+        Err(e) => return Delivery::Refused(format!("stored body is damaged: {e}")),
+    };
+    let payload = protocol::envelope_bytes(
+        &m.kind,
+        &m.id,
+        &me.url,
+        &m.recipient,
+        chrono::Utc::now(),
+        &body,
+    );
+    let sig = protocol::sign(&payload, &me.keys.signing);
+    client.post_envelope(&m.inbox, &payload, &sig)
+}
+
+/// Records the outcome of one attempt.
+pub fn settle(
+    store: &Store,
+    m: &OutMsg,
+    outcome: &Delivery,
+    retry_initial_ms: u64,
+) -> anyhow::Result<()> {
+    let now = now_ms();
+    match outcome {
+        Delivery::Delivered => store.delivered(&m.id),
+        Delivery::Refused(reason) => store.give_up(&m.id, reason),
+        Delivery::Retry { reason, after } => {
+            if now - m.created > GIVE_UP_MS {
+                return store.give_up(&m.id, &format!("gave up after 7 days: {reason}"));
+            }
+            let wait = backoff_ms(retry_initial_ms, m.attempts, jitter())
+                .max(after.map_or(0, |d| d.as_millis() as i64));
+            store.retry_later(&m.id, now + wait, reason)
+        }
+    }
+}
+
+/// Claims every due message and delivers them in parallel. Returns each
+/// message with its outcome.
+pub fn deliver_due(
+    store: &Mutex<Store>,
+    client: &Client,
+    me: &Me,
+    retry_initial_ms: u64,
+) -> anyhow::Result<Vec<(OutMsg, Delivery)>> {
+    let due = lock(store).claim_due(now_ms(), LEASE_MS, 1000)?;
+    if due.is_empty() {
+        return Ok(Vec::new());
+    }
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(OutMsg, Delivery)>> = Mutex::new(Vec::with_capacity(due.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..WORKERS.min(due.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(m) = due.get(i) else { break };
+                let outcome = attempt(client, me, m);
+                results
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((m.clone(), outcome));
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut st = lock(store);
+    st.transaction(|s| {
+        for (m, outcome) in &results {
+            settle(s, m, outcome, retry_initial_ms)?;
+        }
+        Ok(())
+    })?;
+    Ok(results)
+}
+
+pub fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_bounded_jitter_and_caps() {
+        assert_eq!(backoff_ms(30_000, 0, 0.0), 30_000);
+        assert_eq!(backoff_ms(30_000, 1, 0.0), 60_000);
+        assert_eq!(backoff_ms(30_000, 3, 0.0), 240_000);
+        assert_eq!(backoff_ms(30_000, 0, 0.999_999), 37_499);
+        assert_eq!(backoff_ms(30_000, 30, 0.0), MAX_BACKOFF_MS);
+        assert!(backoff_ms(30_000, 30, 1.0) <= MAX_BACKOFF_MS * 5 / 4);
+    }
+}

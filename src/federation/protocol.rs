@@ -1,0 +1,547 @@
+//! The `microsocial/1` wire protocol: envelopes, message bodies, documents
+//! and the checks a receiver makes. Pure: no I/O, no clock, no randomness —
+//! callers pass those in — so every rule here is unit-tested.
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+
+pub const PROTOCOL: &str = "microsocial/1";
+pub const VERSION: u32 = 1;
+/// Largest envelope a receiver accepts, in bytes.
+pub const MAX_ENVELOPE: usize = 64 * 1024;
+/// Accepted clock skew: `sent` must lie in [now - MAX_AGE, now + MAX_AHEAD].
+pub const MAX_AGE_SECS: i64 = 10 * 60;
+pub const MAX_AHEAD_SECS: i64 = 5 * 60;
+pub const SIGNATURE_HEADER: &str = "Microsocial-Signature";
+pub const DISCOVERY_PATH: &str = ".well-known/microsocial.json";
+pub const FEED_PATH: &str = "federation/feed.json";
+/// Changes per archive page of the federation feed.
+pub const CHANGES_PER_PAGE: u64 = 100;
+/// Changes carried inline by the feed head.
+pub const HEAD_CHANGES: u64 = 20;
+/// Signatures cover this prefix plus the exact body bytes, so a signature
+/// made for this protocol can never be replayed as anything else.
+const SIGNING_CONTEXT: &[u8] = b"microsocial/1 envelope\n";
+
+pub mod types {
+    pub const FRIEND_REQUEST: &str = "friend.request";
+    pub const FRIEND_ACCEPT: &str = "friend.accept";
+    pub const FRIEND_REMOVE: &str = "friend.remove";
+    pub const FEED_UPDATED: &str = "feed.updated";
+    pub const ALL: &[&str] = &[FRIEND_REQUEST, FRIEND_ACCEPT, FRIEND_REMOVE, FEED_UPDATED];
+}
+
+/// What travels in the body of `POST /inbox`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub v: u32,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    pub sent: String,
+    pub body: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FriendRequest {
+    pub name: String,
+    /// The sender's signing key, as published in its discovery document.
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FriendAccept {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct FriendRemove {}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedUpdated {
+    pub feed: String,
+    /// The sequence number of the newest change in the feed.
+    pub version: u64,
+}
+
+/// `/.well-known/microsocial.json`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Discovery {
+    pub protocol: String,
+    pub name: String,
+    pub url: String,
+    pub inbox: String,
+    pub feed: String,
+    #[serde(default)]
+    pub avatar: Option<String>,
+    pub keys: PublicKeys,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicKeys {
+    /// `ed25519:` + base64 of the 32-byte key.
+    pub signing: String,
+    /// An age X25519 recipient (`age1…`).
+    pub encryption: String,
+}
+
+/// A post as carried by the federation feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    pub url: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    pub content_html: String,
+    pub published: String,
+    #[serde(default)]
+    pub updated: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub seq: u64,
+    /// `upsert` or `delete`.
+    pub op: String,
+    /// The item's permalink.
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<Item>,
+}
+
+/// `federation/feed.json`: the newest changes, and where the older ones are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedHead {
+    pub protocol: String,
+    pub site: String,
+    pub last_seq: u64,
+    pub page_size: u64,
+    /// `federation/changes/{n}.json` for n in 1..=pages.
+    pub pages: u64,
+    pub changes: Vec<Change>,
+}
+
+/// `federation/changes/{n}.json`: changes (n-1)*page_size+1 ..= n*page_size.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedPage {
+    pub protocol: String,
+    pub site: String,
+    pub page: u64,
+    pub changes: Vec<Change>,
+}
+
+pub fn page_of(seq: u64) -> u64 {
+    seq.saturating_sub(1) / CHANGES_PER_PAGE + 1
+}
+
+pub fn page_path(n: u64) -> String {
+    format!("federation/changes/{n}.json")
+}
+
+/// Why a receiver refused a message. Each maps to one status and code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reject {
+    TooLarge,
+    Malformed(String),
+    UnsupportedVersion(u32),
+    UnknownType(String),
+    WrongRecipient,
+    Expired,
+    MissingSignature,
+    BadSignature,
+    KeyMismatch(String),
+    NotFriend,
+    Replay,
+}
+
+impl Reject {
+    pub fn status(&self) -> u16 {
+        match self {
+            Reject::TooLarge => 413,
+            Reject::Malformed(_) | Reject::UnsupportedVersion(_) | Reject::UnknownType(_) => 400,
+            Reject::WrongRecipient => 421,
+            Reject::Expired | Reject::MissingSignature | Reject::BadSignature => 401,
+            Reject::KeyMismatch(_) | Reject::NotFriend => 403,
+            Reject::Replay => 409,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Reject::TooLarge => "too_large",
+            Reject::Malformed(_) => "malformed",
+            Reject::UnsupportedVersion(_) => "unsupported_version",
+            Reject::UnknownType(_) => "unknown_type",
+            Reject::WrongRecipient => "wrong_recipient",
+            Reject::Expired => "expired",
+            Reject::MissingSignature => "missing_signature",
+            Reject::BadSignature => "bad_signature",
+            Reject::KeyMismatch(_) => "key_mismatch",
+            Reject::NotFriend => "not_friend",
+            Reject::Replay => "replay",
+        }
+    }
+}
+
+impl std::fmt::Display for Reject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reject::TooLarge => write!(f, "envelope is larger than {MAX_ENVELOPE} bytes"),
+            Reject::Malformed(m) => write!(f, "malformed envelope: {m}"),
+            Reject::UnsupportedVersion(v) => write!(
+                f,
+                "protocol version {v} is not supported (this site speaks {VERSION})"
+            ),
+            Reject::UnknownType(t) => write!(f, "unknown message type `{t}`"),
+            Reject::WrongRecipient => write!(f, "`to` is not this site"),
+            Reject::Expired => write!(
+                f,
+                "`sent` is outside the accepted window (-{MAX_AGE_SECS}s, +{MAX_AHEAD_SECS}s)"
+            ),
+            Reject::MissingSignature => write!(f, "no {SIGNATURE_HEADER} header"),
+            Reject::BadSignature => write!(f, "signature does not verify"),
+            Reject::KeyMismatch(m) => write!(f, "key mismatch: {m}"),
+            Reject::NotFriend => write!(f, "sender is not a friend of this site"),
+            Reject::Replay => write!(f, "message id was already received"),
+        }
+    }
+}
+
+/// The JSON error body every rejection carries.
+pub fn error_body(code: &str, message: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({ "error": code, "message": message }))
+        .unwrap_or_else(|_| b"{}".to_vec())
+}
+
+/// Canonical form of a site URL: lower-case scheme and host, trailing slash.
+pub fn normalize_url(url: &str) -> Option<String> {
+    let url = url.trim();
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let (host, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    if host.is_empty() || host.contains(['@', ' ', '?', '#']) || path.contains(['?', '#']) {
+        return None;
+    }
+    let path = if path.ends_with('/') {
+        path.to_string()
+    } else {
+        format!("{path}/")
+    };
+    Some(format!("{scheme}://{}{path}", host.to_ascii_lowercase()))
+}
+
+pub fn encode_key(key: &VerifyingKey) -> String {
+    format!("ed25519:{}", B64.encode(key.as_bytes()))
+}
+
+pub fn decode_key(text: &str) -> Result<VerifyingKey, String> {
+    let b64 = text
+        .strip_prefix("ed25519:")
+        .ok_or_else(|| format!("key `{text}` does not start with ed25519:"))?;
+    let bytes = B64
+        .decode(b64)
+        .map_err(|e| format!("key is not base64: {e}"))?;
+    let arr: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| "an ed25519 key is 32 bytes".to_string())?;
+    VerifyingKey::from_bytes(&arr).map_err(|e| format!("not an ed25519 key: {e}"))
+}
+
+/// The `Microsocial-Signature` header value for `payload`.
+pub fn sign(payload: &[u8], key: &SigningKey) -> String {
+    let mut msg = Vec::with_capacity(SIGNING_CONTEXT.len() + payload.len());
+    msg.extend_from_slice(SIGNING_CONTEXT);
+    msg.extend_from_slice(payload);
+    format!("ed25519 {}", B64.encode(key.sign(&msg).to_bytes()))
+}
+
+pub fn verify(payload: &[u8], header: Option<&str>, key: &VerifyingKey) -> Result<(), Reject> {
+    let header = header.ok_or(Reject::MissingSignature)?;
+    let b64 = header
+        .trim()
+        .strip_prefix("ed25519 ")
+        .ok_or(Reject::BadSignature)?;
+    let bytes = B64.decode(b64.trim()).map_err(|_| Reject::BadSignature)?;
+    let sig = Signature::from_slice(&bytes).map_err(|_| Reject::BadSignature)?;
+    let mut msg = Vec::with_capacity(SIGNING_CONTEXT.len() + payload.len());
+    msg.extend_from_slice(SIGNING_CONTEXT);
+    msg.extend_from_slice(payload);
+    key.verify_strict(&msg, &sig)
+        .map_err(|_| Reject::BadSignature)
+}
+
+/// Builds the exact bytes to send for one delivery attempt. The id stays the
+/// same across retries; `sent` (and so the signature) is fresh each time.
+pub fn envelope_bytes(
+    kind: &str,
+    id: &str,
+    from: &str,
+    to: &str,
+    now: DateTime<Utc>,
+    body: &serde_json::Value,
+) -> Vec<u8> {
+    let env = Envelope {
+        v: VERSION,
+        kind: kind.to_string(),
+        id: id.to_string(),
+        from: from.to_string(),
+        to: to.to_string(),
+        sent: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        body: body.clone(),
+    };
+    serde_json::to_vec(&env).expect("an envelope always serialises")
+}
+
+/// Every check that needs no key and no state: size, shape, version, type,
+/// recipient and clock window. `me` is this site's normalised base URL.
+pub fn check_envelope(raw: &[u8], me: &str, now: DateTime<Utc>) -> Result<Envelope, Reject> {
+    if raw.len() > MAX_ENVELOPE {
+        return Err(Reject::TooLarge);
+    }
+    let env: Envelope =
+        serde_json::from_slice(raw).map_err(|e| Reject::Malformed(e.to_string()))?;
+    if env.v != VERSION {
+        return Err(Reject::UnsupportedVersion(env.v));
+    }
+    if !types::ALL.contains(&env.kind.as_str()) {
+        return Err(Reject::UnknownType(env.kind));
+    }
+    if env.id.len() != 32
+        || !env
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    {
+        return Err(Reject::Malformed(
+            "`id` must be 32 lower-case hex digits".into(),
+        ));
+    }
+    let from = normalize_url(&env.from)
+        .ok_or_else(|| Reject::Malformed("`from` is not an http(s) URL".into()))?;
+    if from != env.from {
+        return Err(Reject::Malformed(
+            "`from` must be a normalised base URL".into(),
+        ));
+    }
+    if normalize_url(&env.to).as_deref() != Some(me) {
+        return Err(Reject::WrongRecipient);
+    }
+    let sent = DateTime::parse_from_rfc3339(&env.sent)
+        .map_err(|_| Reject::Malformed("`sent` is not an RFC 3339 time".into()))?
+        .with_timezone(&Utc);
+    let age = (now - sent).num_seconds();
+    if age > MAX_AGE_SECS || -age > MAX_AHEAD_SECS {
+        return Err(Reject::Expired);
+    }
+    if !env.body.is_object() {
+        return Err(Reject::Malformed("`body` must be an object".into()));
+    }
+    Ok(env)
+}
+
+/// Parses a body of the given type, naming the problem if it does not fit.
+pub fn body<T: serde::de::DeserializeOwned>(env: &Envelope) -> Result<T, Reject> {
+    serde_json::from_value(env.body.clone())
+        .map_err(|e| Reject::Malformed(format!("{} body: {e}", env.kind)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ME: &str = "https://b.example/";
+
+    fn key(n: u8) -> SigningKey {
+        SigningKey::from_bytes(&[n; 32])
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-24T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn env(kind: &str, to: &str, at: DateTime<Utc>) -> Vec<u8> {
+        envelope_bytes(
+            kind,
+            "0123456789abcdef0123456789abcdef",
+            "https://a.example/",
+            to,
+            at,
+            &serde_json::json!({"feed": "https://a.example/federation/feed.json", "version": 3}),
+        )
+    }
+
+    #[test]
+    fn signed_envelope_round_trips() {
+        let raw = env(types::FEED_UPDATED, ME, now());
+        let sig = sign(&raw, &key(1));
+        verify(&raw, Some(&sig), &key(1).verifying_key()).unwrap();
+        let e = check_envelope(&raw, ME, now()).unwrap();
+        let b: FeedUpdated = body(&e).unwrap();
+        assert_eq!(b.version, 3);
+    }
+
+    #[test]
+    fn signature_covers_exact_bytes_and_key() {
+        let raw = env(types::FEED_UPDATED, ME, now());
+        let sig = sign(&raw, &key(1));
+        let mut tampered = raw.clone();
+        let pos = tampered.iter().position(|&b| b == b'3').unwrap();
+        tampered[pos] = b'4';
+        assert_eq!(
+            verify(&tampered, Some(&sig), &key(1).verifying_key()),
+            Err(Reject::BadSignature)
+        );
+        assert_eq!(
+            verify(&raw, Some(&sig), &key(2).verifying_key()),
+            Err(Reject::BadSignature)
+        );
+        assert_eq!(
+            verify(&raw, None, &key(1).verifying_key()),
+            Err(Reject::MissingSignature)
+        );
+        assert_eq!(
+            verify(&raw, Some("ed25519 !!!"), &key(1).verifying_key()),
+            Err(Reject::BadSignature)
+        );
+        // A signature over the bare payload (no context) is not accepted.
+        let bare = format!("ed25519 {}", B64.encode(key(1).sign(&raw).to_bytes()));
+        assert_eq!(
+            verify(&raw, Some(&bare), &key(1).verifying_key()),
+            Err(Reject::BadSignature)
+        );
+    }
+
+    #[test]
+    fn clock_window_is_enforced() {
+        let ok_old = now() - chrono::Duration::seconds(MAX_AGE_SECS - 1);
+        let too_old = now() - chrono::Duration::seconds(MAX_AGE_SECS + 1);
+        let too_new = now() + chrono::Duration::seconds(MAX_AHEAD_SECS + 1);
+        assert!(check_envelope(&env(types::FEED_UPDATED, ME, ok_old), ME, now()).is_ok());
+        assert_eq!(
+            check_envelope(&env(types::FEED_UPDATED, ME, too_old), ME, now()),
+            Err(Reject::Expired)
+        );
+        assert_eq!(
+            check_envelope(&env(types::FEED_UPDATED, ME, too_new), ME, now()),
+            Err(Reject::Expired)
+        );
+    }
+
+    #[test]
+    fn recipient_type_size_and_shape() {
+        assert_eq!(
+            check_envelope(
+                &env(types::FEED_UPDATED, "https://c.example/", now()),
+                ME,
+                now()
+            ),
+            Err(Reject::WrongRecipient)
+        );
+        // `to` is compared in normalised form.
+        assert!(check_envelope(
+            &env(types::FEED_UPDATED, "HTTPS://B.EXAMPLE", now()),
+            ME,
+            now()
+        )
+        .is_ok());
+        assert!(matches!(
+            check_envelope(&env("friend.poke", ME, now()), ME, now()),
+            Err(Reject::UnknownType(_))
+        ));
+        assert_eq!(
+            check_envelope(&vec![b' '; MAX_ENVELOPE + 1], ME, now()),
+            Err(Reject::TooLarge)
+        );
+        assert!(matches!(
+            check_envelope(b"{not json", ME, now()),
+            Err(Reject::Malformed(_))
+        ));
+        let bad_id = String::from_utf8(env(types::FEED_UPDATED, ME, now()))
+            .unwrap()
+            .replace("0123456789abcdef0123456789abcdef", "x");
+        assert!(matches!(
+            check_envelope(bad_id.as_bytes(), ME, now()),
+            Err(Reject::Malformed(_))
+        ));
+        let v2 = String::from_utf8(env(types::FEED_UPDATED, ME, now()))
+            .unwrap()
+            .replace("\"v\":1", "\"v\":2");
+        assert_eq!(
+            check_envelope(v2.as_bytes(), ME, now()),
+            Err(Reject::UnsupportedVersion(2))
+        );
+    }
+
+    #[test]
+    fn bodies_are_typed() {
+        let raw = envelope_bytes(
+            types::FRIEND_REQUEST,
+            "0123456789abcdef0123456789abcdef",
+            "https://a.example/",
+            ME,
+            now(),
+            &serde_json::json!({"name": 5}),
+        );
+        let e = check_envelope(&raw, ME, now()).unwrap();
+        assert!(matches!(
+            body::<FriendRequest>(&e),
+            Err(Reject::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn keys_encode_and_decode() {
+        let k = key(7).verifying_key();
+        assert_eq!(decode_key(&encode_key(&k)).unwrap(), k);
+        assert!(decode_key("rsa:abc").is_err());
+        assert!(decode_key("ed25519:AAAA").is_err());
+    }
+
+    #[test]
+    fn urls_normalise() {
+        assert_eq!(
+            normalize_url("HTTPS://A.Example").as_deref(),
+            Some("https://a.example/")
+        );
+        assert_eq!(
+            normalize_url("http://127.0.0.1:8080/blog").as_deref(),
+            Some("http://127.0.0.1:8080/blog/")
+        );
+        assert_eq!(normalize_url("ftp://a.example/"), None);
+        assert_eq!(normalize_url("https://user@a.example/"), None);
+    }
+
+    #[test]
+    fn statuses_are_client_errors() {
+        for r in [
+            Reject::TooLarge,
+            Reject::Malformed(String::new()),
+            Reject::WrongRecipient,
+            Reject::Expired,
+            Reject::BadSignature,
+            Reject::NotFriend,
+            Reject::Replay,
+        ] {
+            assert!((400..500).contains(&r.status()), "{r:?}");
+        }
+        assert_eq!(page_of(1), 1);
+        assert_eq!(page_of(CHANGES_PER_PAGE), 1);
+        assert_eq!(page_of(CHANGES_PER_PAGE + 1), 2);
+    }
+}

@@ -1,0 +1,446 @@
+//! The federation sidecar: a small tiny_http server with `POST /inbox`,
+//! `GET /health` and optionally the built site, plus three workers — one
+//! pulls friends' feeds, one rebuilds the site, one drains the outbox.
+
+pub mod log;
+
+use crate::federation::friends::Node;
+use crate::federation::inbox::{self, Accepted};
+use crate::federation::outbox::lock;
+use crate::federation::{ingest, outbox, protocol};
+use crate::pipeline::{self, Options};
+use anyhow::anyhow;
+use std::collections::{HashMap, HashSet};
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::webfiles as files;
+
+/// HTTP worker threads.
+const HTTP_WORKERS: usize = 4;
+/// Feeds pulled at the same time (never two for one friend).
+const PULL_WORKERS: usize = 4;
+/// Longest sleep of the outbox worker between checks.
+const OUTBOX_IDLE: Duration = Duration::from_secs(30);
+/// Seen message ids are kept this long (well past the 10-minute window).
+const SEEN_KEEP_MS: i64 = 8 * 24 * 3600 * 1000;
+
+#[derive(Default)]
+struct Pulls {
+    /// Friend → highest feed version announced and not yet pulled.
+    wanted: HashMap<String, u64>,
+    in_flight: HashSet<String>,
+}
+
+#[derive(Default)]
+struct Rebuild {
+    requested: bool,
+}
+
+pub struct Sidecar {
+    node: Node,
+    output: PathBuf,
+    serve_public: bool,
+    pulls: Mutex<Pulls>,
+    pulls_cv: Condvar,
+    rebuild: Mutex<Rebuild>,
+    rebuild_cv: Condvar,
+    outbox_wake: Mutex<bool>,
+    outbox_cv: Condvar,
+    log: log::Logger,
+}
+
+fn guard<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Sidecar {
+    pub fn new(node: Node) -> Sidecar {
+        let output = node.root.join("public");
+        let serve_public = node.config.sidecar.serve_public;
+        let log = log::Logger::new(&node.config.sidecar.log_level);
+        Sidecar {
+            node,
+            output,
+            serve_public,
+            pulls: Mutex::default(),
+            pulls_cv: Condvar::new(),
+            rebuild: Mutex::default(),
+            rebuild_cv: Condvar::new(),
+            outbox_wake: Mutex::new(false),
+            outbox_cv: Condvar::new(),
+            log,
+        }
+    }
+
+    /// Binds and serves until the process is stopped.
+    pub fn run(self, bind: &str) -> anyhow::Result<()> {
+        let server =
+            tiny_http::Server::http(bind).map_err(|e| anyhow!("cannot listen on {bind}: {e}"))?;
+        let addr = server
+            .server_addr()
+            .to_ip()
+            .map_or(bind.to_string(), |a| a.to_string());
+        println!(
+            "microsocial sidecar for {} listening on http://{addr}/",
+            self.node.me.url
+        );
+        self.log.info(&format!(
+            "inbox {}, serving public/: {}",
+            self.node
+                .config
+                .site
+                .inbox_url(&self.node.config.federation),
+            self.serve_public
+        ));
+        let me = Arc::new(self);
+        let server = Arc::new(server);
+        // Catch up on anything that arrived while we were down.
+        me.request_rebuild();
+        for f in lock(&me.node.store).friends()? {
+            if f.state == "friend" {
+                me.request_pull(&f.url, u64::MAX);
+            }
+        }
+        let mut handles = Vec::new();
+        for _ in 0..PULL_WORKERS {
+            let me = Arc::clone(&me);
+            handles.push(std::thread::spawn(move || me.pull_loop()));
+        }
+        {
+            let me = Arc::clone(&me);
+            handles.push(std::thread::spawn(move || me.rebuild_loop()));
+        }
+        {
+            let me = Arc::clone(&me);
+            handles.push(std::thread::spawn(move || me.outbox_loop()));
+        }
+        for _ in 0..HTTP_WORKERS {
+            let me = Arc::clone(&me);
+            let server = Arc::clone(&server);
+            handles.push(std::thread::spawn(move || {
+                while let Ok(req) = server.recv() {
+                    me.handle(req);
+                }
+            }));
+        }
+        for h in handles {
+            let _ = h.join();
+        }
+        Ok(())
+    }
+
+    fn handle(&self, mut req: tiny_http::Request) {
+        let url = req.url().split('?').next().unwrap_or("/").to_string();
+        let method = req.method().clone();
+        let response = match (&method, url.as_str()) {
+            (tiny_http::Method::Post, "/inbox") => self.inbox(&mut req),
+            (_, "/inbox") => json(405, &protocol::error_body("method_not_allowed", "POST envelopes to /inbox")),
+            (tiny_http::Method::Get | tiny_http::Method::Head, "/health") => json(
+                200,
+                &serde_json::to_vec(&serde_json::json!({
+                    "status": "ok", "protocol": protocol::PROTOCOL, "version": env!("CARGO_PKG_VERSION"),
+                }))
+                .unwrap_or_default(),
+            ),
+            (tiny_http::Method::Get | tiny_http::Method::Head, _) if self.serve_public => {
+                files::serve(&self.output, &url, header(&req, "If-None-Match").as_deref())
+            }
+            _ => json(404, &protocol::error_body("not_found", "no such endpoint")),
+        };
+        let _ = req.respond(response);
+    }
+
+    fn inbox(&self, req: &mut tiny_http::Request) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+        let peer = req.remote_addr().map_or("?".into(), |a| a.to_string());
+        if req
+            .body_length()
+            .is_some_and(|n| n > protocol::MAX_ENVELOPE)
+        {
+            return self.reject(&peer, &protocol::Reject::TooLarge);
+        }
+        let mut raw = Vec::new();
+        if let Err(e) = req
+            .as_reader()
+            .take(protocol::MAX_ENVELOPE as u64 + 1)
+            .read_to_end(&mut raw)
+        {
+            return self.reject(
+                &peer,
+                &protocol::Reject::Malformed(format!("cannot read body: {e}")),
+            );
+        }
+        let sig = header(req, protocol::SIGNATURE_HEADER);
+        let node = &self.node;
+        match inbox::handle(
+            &node.store,
+            &node.client,
+            &node.me,
+            &raw,
+            sig.as_deref(),
+            chrono::Utc::now(),
+        ) {
+            Ok(Ok(accepted)) => {
+                self.log
+                    .info(&format!("accepted {} from {peer}", accepted.describe()));
+                self.after(&accepted);
+                json(202, b"{\"status\":\"accepted\"}")
+            }
+            Ok(Err(reject)) => self.reject(&peer, &reject),
+            Err(e) => {
+                self.log.error(&format!("inbox: internal error: {e:#}"));
+                json(
+                    500,
+                    &protocol::error_body(
+                        "internal",
+                        "the message could not be stored; retry later",
+                    ),
+                )
+            }
+        }
+    }
+
+    fn reject(
+        &self,
+        peer: &str,
+        r: &protocol::Reject,
+    ) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+        self.log.warn(&format!(
+            "rejected message from {peer}: {} ({})",
+            r.code(),
+            r
+        ));
+        json(r.status(), &protocol::error_body(r.code(), &r.to_string()))
+    }
+
+    fn after(&self, accepted: &Accepted) {
+        match accepted {
+            Accepted::FriendRequest { from } => self.log.info(&format!(
+                "{from} asks to be friends: run `microsocial friends accept {from}`"
+            )),
+            Accepted::Friendship { from } => {
+                self.request_pull(from, u64::MAX);
+                self.request_rebuild();
+            }
+            Accepted::Removed { .. } => self.request_rebuild(),
+            Accepted::FeedUpdated {
+                from,
+                version,
+                pull,
+            } => {
+                if *pull {
+                    self.request_pull(from, *version);
+                }
+            }
+        }
+        self.wake_outbox();
+    }
+
+    fn request_pull(&self, friend: &str, version: u64) {
+        let mut p = guard(&self.pulls);
+        let v = p.wanted.entry(friend.to_string()).or_insert(0);
+        *v = (*v).max(version);
+        self.pulls_cv.notify_one();
+    }
+
+    fn pull_loop(&self) {
+        loop {
+            let (friend, wanted) = {
+                let mut p = guard(&self.pulls);
+                loop {
+                    let next = p
+                        .wanted
+                        .iter()
+                        .find(|(f, _)| !p.in_flight.contains(*f))
+                        .map(|(f, v)| (f.clone(), *v));
+                    if let Some((f, v)) = next {
+                        p.wanted.remove(&f);
+                        p.in_flight.insert(f.clone());
+                        break (f, v);
+                    }
+                    p = self.pulls_cv.wait(p).unwrap_or_else(|e| e.into_inner());
+                }
+            };
+            let started = Instant::now();
+            let cfg = &self.node.config.federation;
+            let result = ingest::pull(
+                &self.node.store,
+                &self.node.client,
+                &friend,
+                cfg.bootstrap_pages,
+            );
+            let last_seq = lock(&self.node.store)
+                .friend(&friend)
+                .ok()
+                .flatten()
+                .map_or(0, |f| f.last_seq.max(0) as u64);
+            {
+                let mut p = guard(&self.pulls);
+                p.in_flight.remove(&friend);
+                // Pings that arrived during the pull and are now covered need no second pull.
+                if p.wanted
+                    .get(&friend)
+                    .is_some_and(|&v| v <= last_seq || v == u64::MAX && wanted == u64::MAX)
+                {
+                    p.wanted.remove(&friend);
+                }
+                self.pulls_cv.notify_one();
+            }
+            match result {
+                Ok(r) => {
+                    self.log.info(&format!(
+                        "pulled {friend}: {} in {} ms ({} request(s){})",
+                        if r.not_modified {
+                            "not modified".to_string()
+                        } else {
+                            format!("{} change(s)", r.applied)
+                        },
+                        started.elapsed().as_millis(),
+                        r.requests,
+                        if r.skipped > 0 {
+                            format!(", {} invalid change(s) skipped", r.skipped)
+                        } else {
+                            String::new()
+                        }
+                    ));
+                    if r.applied > 0 {
+                        self.request_rebuild();
+                    }
+                }
+                Err(e) => self.log.warn(&format!("pull of {friend} failed: {e:#}")),
+            }
+        }
+    }
+
+    fn request_rebuild(&self) {
+        guard(&self.rebuild).requested = true;
+        self.rebuild_cv.notify_one();
+    }
+
+    /// Leading-edge debounce: the first request after a quiet period builds
+    /// at once; requests during the window are folded into one more build
+    /// when it ends. A burst therefore costs at most two builds.
+    fn rebuild_loop(&self) {
+        let window = Duration::from_millis(self.node.config.sidecar.rebuild_debounce_ms);
+        let mut last: Option<Instant> = None;
+        loop {
+            {
+                let mut r = guard(&self.rebuild);
+                while !r.requested {
+                    r = self.rebuild_cv.wait(r).unwrap_or_else(|e| e.into_inner());
+                }
+            }
+            if let Some(at) = last {
+                if let Some(rest) = window.checked_sub(at.elapsed()) {
+                    std::thread::sleep(rest);
+                }
+            }
+            guard(&self.rebuild).requested = false;
+            last = Some(Instant::now());
+            self.rebuild_now();
+        }
+    }
+
+    fn rebuild_now(&self) {
+        let opts = Options {
+            root: self.node.root.clone(),
+            output: self.output.clone(),
+            drafts: false,
+            force: false,
+            base_url: None,
+            publish_log: true,
+        };
+        match pipeline::build(&opts) {
+            Ok(report) => {
+                self.log.info(&format!("rebuilt: {report}"));
+                if report.written > 0 || report.deleted > 0 {
+                    if let Some(cmd) = &self.node.config.sidecar.deploy_command {
+                        self.deploy(cmd);
+                    }
+                }
+            }
+            Err(e) => self.log.error(&format!("rebuild failed: {e:#}")),
+        }
+    }
+
+    fn deploy(&self, cmd: &str) {
+        let started = Instant::now();
+        match std::process::Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .current_dir(&self.node.root)
+            .status()
+        {
+            Ok(s) if s.success() => self
+                .log
+                .info(&format!("deployed in {} ms", started.elapsed().as_millis())),
+            Ok(s) => self.log.error(&format!("deploy_command exited with {s}")),
+            Err(e) => self.log.error(&format!("cannot run deploy_command: {e}")),
+        }
+    }
+
+    fn wake_outbox(&self) {
+        *guard(&self.outbox_wake) = true;
+        self.outbox_cv.notify_one();
+    }
+
+    fn outbox_loop(&self) {
+        let cfg = &self.node.config.federation;
+        let mut last_prune = Instant::now() - Duration::from_secs(3600);
+        loop {
+            match outbox::deliver_due(
+                &self.node.store,
+                &self.node.client,
+                &self.node.me,
+                cfg.retry_initial_ms,
+            ) {
+                Ok(results) => {
+                    for (m, d) in results {
+                        self.log.info(&format!(
+                            "delivery of {} {} to {}: {d:?}",
+                            m.kind, m.id, m.recipient
+                        ));
+                    }
+                }
+                Err(e) => self.log.error(&format!("outbox: {e:#}")),
+            }
+            if last_prune.elapsed() > Duration::from_secs(3600) {
+                last_prune = Instant::now();
+                let before = crate::store::now_ms() - SEEN_KEEP_MS;
+                if let Err(e) = lock(&self.node.store).prune_seen(before) {
+                    self.log.warn(&format!("pruning seen ids: {e:#}"));
+                }
+            }
+            let wait = match lock(&self.node.store).next_due() {
+                Ok(Some(at)) => {
+                    Duration::from_millis((at - crate::store::now_ms()).clamp(10, 30_000) as u64)
+                }
+                _ => OUTBOX_IDLE,
+            };
+            let mut woken = guard(&self.outbox_wake);
+            if !*woken {
+                woken = self
+                    .outbox_cv
+                    .wait_timeout(woken, wait.min(OUTBOX_IDLE))
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
+            *woken = false;
+        }
+    }
+}
+
+fn header(req: &tiny_http::Request, name: &str) -> Option<String> {
+    req.headers()
+        .iter()
+        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
+        .map(|h| h.value.as_str().to_string())
+}
+
+pub fn json(status: u16, body: &[u8]) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    tiny_http::Response::from_data(body.to_vec())
+        .with_status_code(status)
+        .with_header(files::header_value("Content-Type", "application/json"))
+}
