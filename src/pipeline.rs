@@ -71,6 +71,21 @@ struct Cache {
     outputs: HashMap<String, Stamp>,
 }
 
+/// Identifies the running binary, so a new build of Microsocial (even with the
+/// same version number) re-renders everything instead of trusting old pages.
+fn binary_stamp() -> String {
+    let meta = std::env::current_exe().and_then(std::fs::metadata);
+    match meta {
+        Ok(m) => format!(
+            "{}+{}.{}",
+            env!("CARGO_PKG_VERSION"),
+            content::mtime_ns(&m),
+            m.len()
+        ),
+        Err(_) => env!("CARGO_PKG_VERSION").to_string(),
+    }
+}
+
 fn cache_path(root: &Path, output: &Path) -> PathBuf {
     let key = xxhash_rust::xxh3::xxh3_64(output.to_string_lossy().as_bytes());
     root.join(".social")
@@ -83,7 +98,7 @@ fn load_cache(path: &Path) -> Cache {
         return Cache::default();
     };
     match postcard::from_bytes::<Cache>(&bytes) {
-        Ok(c) if c.format == CACHE_FORMAT && c.version == env!("CARGO_PKG_VERSION") => c,
+        Ok(c) if c.format == CACHE_FORMAT && c.version == binary_stamp() => c,
         _ => Cache::default(), // stale or damaged: rebuild everything
     }
 }
@@ -633,7 +648,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
 
     let new_cache = Cache {
         format: CACHE_FORMAT,
-        version: env!("CARGO_PKG_VERSION").into(),
+        version: binary_stamp(),
         entries: site.entries,
         outputs,
     };

@@ -350,6 +350,24 @@ pub struct Renderer<'a> {
     base_path: String,
 }
 
+/// Escapes text for HTML and XML. Unlike Tera's default it leaves `/`
+/// alone: escaping it is not needed in text or quoted attributes, and it
+/// makes every URL three times longer.
+pub fn escape(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + 8);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Tera's errors nest the useful part; flatten the chain into one message.
 pub fn tera_message(err: &tera::Error) -> String {
     let mut msg = err.to_string();
@@ -372,6 +390,7 @@ impl<'a> Renderer<'a> {
                 .map(|(n, t)| (n.as_str(), t.as_str())),
         )
         .map_err(|e| anyhow!("theme templates: {}", tera_message(&e)))?;
+        tera.set_escape_fn(escape);
         let cfg = &site.config.site;
         let base_path = cfg.base_path().to_string();
         let mut base = Context::new();
@@ -389,6 +408,9 @@ impl<'a> Renderer<'a> {
                 "home": base_path, "atom": format!("{base_path}atom.xml"),
                 "json_feed": format!("{base_path}feed.json"), "tags": format!("{base_path}tags/"),
                 "style": format!("{base_path}style.css"),
+                "timeline": format!("{base_path}timeline/"),
+                "friends": format!("{base_path}friends/"),
+                "discovery": format!("{base_path}.well-known/microsocial.json"),
             }),
         );
         let nav: Vec<_> = site

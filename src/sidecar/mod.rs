@@ -22,8 +22,9 @@ use crate::webfiles as files;
 const HTTP_WORKERS: usize = 4;
 /// Feeds pulled at the same time (never two for one friend).
 const PULL_WORKERS: usize = 4;
-/// Longest sleep of the outbox worker between checks.
-const OUTBOX_IDLE: Duration = Duration::from_secs(30);
+/// Longest sleep of the outbox worker between checks of the database (the
+/// CLI adds messages from another process, which cannot wake us directly).
+const OUTBOX_IDLE: Duration = Duration::from_secs(1);
 /// Seen message ids are kept this long (well past the 10-minute window).
 const SEEN_KEEP_MS: i64 = 8 * 24 * 3600 * 1000;
 
