@@ -12,108 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const TAGS: [&str; 20] = [
-    "rust",
-    "selfhosting",
-    "walks",
-    "notes",
-    "music",
-    "books",
-    "cooking",
-    "garden",
-    "photos",
-    "travel",
-    "linux",
-    "privacy",
-    "cycling",
-    "coffee",
-    "films",
-    "family",
-    "work",
-    "ideas",
-    "weather",
-    "links",
-];
-const WORDS: &[&str] = &[
-    "the", "quiet", "morning", "server", "garden", "friend", "wrote", "small", "static", "page",
-    "river", "light", "bread", "code", "after", "walk", "through", "a", "and", "with", "owned",
-    "home", "simple", "network", "build", "markdown", "coffee", "autumn", "leaves", "train",
-    "window", "story", "fast", "letters", "again", "under", "bright", "long", "evening", "notes",
-    "kept", "stack", "our", "time",
-];
-
-/// Deterministic xorshift so every run benchmarks the same corpus.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
-}
-
-fn words(rng: &mut Rng, n: usize) -> String {
-    let mut s = String::new();
-    for i in 0..n {
-        if i > 0 {
-            s.push(' ');
-        }
-        s.push_str(rng.pick(WORDS));
-    }
-    s
-}
-
-fn post(i: usize, rng: &mut Rng) -> (String, String) {
-    let day = i / 4;
-    let date = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap() + chrono::Days::new(day as u64);
-    let t1 = rng.pick(&TAGS);
-    let mut t2 = rng.pick(&TAGS);
-    while t2 == t1 {
-        t2 = rng.pick(&TAGS);
-    }
-    let mut body = String::new();
-    let _ = write!(
-        body,
-        "+++\ntitle = \"Post {i}: {}\"\ndate = {}T{:02}:00:00Z\ntags = [\"{t1}\", \"{t2}\"]\n+++\n\n",
-        words(rng, 4),
-        date,
-        (i % 4) * 6
-    );
-    let _ = writeln!(
-        body,
-        "{} [a link](https://example.com/{i}) {}.\n",
-        words(rng, 30),
-        words(rng, 20)
-    );
-    for _ in 0..3 {
-        let _ = writeln!(body, "- {}", words(rng, 6));
-    }
-    let _ = writeln!(
-        body,
-        "\n```rust\nfn main() {{\n    println!(\"post {i}\");\n}}\n```\n"
-    );
-    let _ = writeln!(body, "{}", words(rng, 50));
-    (format!("{}-post-{i}.md", date), body)
-}
-
-fn write_corpus(dir: &Path, n: usize) {
-    let posts = dir.join("content/posts");
-    std::fs::create_dir_all(&posts).unwrap();
-    std::fs::write(
-        dir.join("social.toml"),
-        "[site]\ntitle = \"Bench\"\nbase_url = \"https://bench.example/\"\nauthor = \"Bench\"\nposts_per_page = 10\n",
-    )
-    .unwrap();
-    let mut rng = Rng(0x9e3779b97f4a7c15);
-    for i in 0..n {
-        let (name, body) = post(i, &mut rng);
-        std::fs::write(posts.join(name), body).unwrap();
-    }
-}
+mod corpus;
+use corpus::{post, write_corpus, Rng};
 
 struct Sample {
     wall: Duration,
@@ -121,12 +21,14 @@ struct Sample {
 }
 
 #[allow(clippy::zombie_processes)] // reaped by wait4 below, which also gives its rusage
-fn run_build(bin: &Path, root: &Path) -> Sample {
+fn run_build(bin: &Path, root: &Path, output: &Path) -> Sample {
     let start = Instant::now();
     let child = Command::new(bin)
         .arg("--root")
         .arg(root)
         .arg("build")
+        .arg("--output")
+        .arg(output)
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("spawn microsocial");
@@ -172,7 +74,10 @@ fn main() {
         return; // `cargo test --benches` probes; nothing to do
     }
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_microsocial"));
-    let tmp = std::env::temp_dir().join(format!("microsocial-bench-{}", std::process::id()));
+    // Under target/: the same file system as a real site, not a tmpfs.
+    let tmp = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join(format!("bench-build-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     write_corpus(&tmp, n);
     println!(
@@ -180,14 +85,14 @@ fn main() {
         tmp.display()
     );
 
+    // Each cold build writes a fresh output folder (a new cache key too):
+    // deleting the previous 13,000 files first would make ext4 scan its
+    // recently freed inodes and measure the file system, not the build.
     let cold: Vec<Sample> = (0..runs)
-        .map(|_| {
-            let _ = std::fs::remove_dir_all(tmp.join("public"));
-            let _ = std::fs::remove_dir_all(tmp.join(".social"));
-            run_build(&bin, &tmp)
-        })
+        .map(|r| run_build(&bin, &tmp, &tmp.join(format!("out-cold-{r}"))))
         .collect();
-    let noop: Vec<Sample> = (0..runs).map(|_| run_build(&bin, &tmp)).collect();
+    let out = tmp.join(format!("out-cold-{}", runs - 1));
+    let noop: Vec<Sample> = (0..runs).map(|_| run_build(&bin, &tmp, &out)).collect();
     let posts = tmp.join("content/posts");
     let mut rng = Rng(42);
     let edit: Vec<Sample> = (0..runs)
@@ -201,7 +106,7 @@ fn main() {
             let mut text = std::fs::read_to_string(target).unwrap();
             let _ = write!(text, "\nEdited in run {r}.\n");
             std::fs::write(target, text).unwrap();
-            run_build(&bin, &tmp)
+            run_build(&bin, &tmp, &out)
         })
         .collect();
     let add: Vec<Sample> = (0..runs)
@@ -212,7 +117,7 @@ fn main() {
                 body.replace("date = ", "# date = "),
             )
             .unwrap();
-            run_build(&bin, &tmp)
+            run_build(&bin, &tmp, &out)
         })
         .collect();
     for (name, samples) in [

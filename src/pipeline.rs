@@ -112,7 +112,7 @@ struct Links<'a> {
 
 impl LinkResolver for Links<'_> {
     fn source_url(&self, target: &str) -> Option<String> {
-        self.site.by_source(target).map(|e| self.site.entry_url(e))
+        self.site.url_of_source(target).map(str::to_string)
     }
     fn asset_base(&self) -> &str {
         &self.asset_base
@@ -439,12 +439,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         .map(|e| {
             let mut fp = Fp::new(e.hash).str(&e.label);
             for target in &e.source_links {
-                fp = fp.str(
-                    &site
-                        .by_source(target)
-                        .map(|t| site.entry_url(t))
-                        .unwrap_or_default(),
-                );
+                fp = fp.str(site.url_of_source(target).unwrap_or_default());
             }
             fp.done()
         })

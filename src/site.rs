@@ -68,7 +68,9 @@ pub struct Site {
     pub posts: Vec<usize>,
     pub pages: Vec<usize>,
     pub tags: Vec<Tag>,
-    by_source: HashMap<String, usize>,
+    /// Permalink of every published source, by content-relative path. Kept
+    /// apart from `entries` so links resolve while entries are being updated.
+    url_by_source: HashMap<String, String>,
     /// Position of each entry in `posts`, so neighbours are found in O(1).
     post_pos: Vec<Option<usize>>,
 }
@@ -137,11 +139,11 @@ impl Site {
         if !problems.is_empty() {
             return Err(problems);
         }
-        let by_source = entries
+        let base_url = &config.site.base_url;
+        let url_by_source = entries
             .iter()
-            .enumerate()
-            .filter(|(_, e)| !e.draft || drafts)
-            .map(|(i, e)| (e.source.clone(), i))
+            .filter(|e| !e.draft || drafts)
+            .map(|e| (e.source.clone(), format!("{base_url}{}", entry_dir(e))))
             .collect();
         let mut post_pos = vec![None; entries.len()];
         for (pos, &i) in posts.iter().enumerate() {
@@ -156,7 +158,7 @@ impl Site {
             posts,
             pages,
             tags,
-            by_source,
+            url_by_source,
             post_pos,
         })
     }
@@ -203,9 +205,9 @@ impl Site {
         format!("{}{}", self.base_url(), entry_dir(e))
     }
 
-    /// Entry for a content-relative source path, if it is published.
-    pub fn by_source(&self, source: &str) -> Option<&Entry> {
-        self.by_source.get(source).map(|&i| &self.entries[i])
+    /// Permalink for a content-relative source path, if it is published.
+    pub fn url_of_source(&self, source: &str) -> Option<&str> {
+        self.url_by_source.get(source).map(String::as_str)
     }
 }
 

@@ -5,7 +5,7 @@ use crate::cli::ServeArgs;
 use crate::pipeline::{self, Options};
 use anyhow::{anyhow, Context as _};
 use notify::{RecursiveMode, Watcher};
-use std::io::Read;
+use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -139,33 +139,31 @@ fn watch_loop(
     }
 }
 
-/// Body of an event stream: blocks on the channel, pings so dead clients are noticed.
-struct EventStream {
-    rx: Receiver<&'static str>,
-    buf: Vec<u8>,
-    pos: usize,
-}
+use crate::webfiles::header_value as header;
 
-impl Read for EventStream {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        if self.pos >= self.buf.len() {
-            self.buf = match self.rx.recv_timeout(KEEPALIVE) {
-                Ok(event) => format!("event: {event}\ndata: {event}\n\n").into_bytes(),
-                Err(RecvTimeoutError::Timeout) => b": ping\n\n".to_vec(),
-                Err(RecvTimeoutError::Disconnected) => return Ok(0),
-            };
-            self.pos = 0;
+/// Server-sent events need each event flushed as it happens, which a
+/// tiny_http response body does not do, so the stream is written directly.
+fn stream_events(request: tiny_http::Request, rx: &Receiver<&'static str>) -> anyhow::Result<()> {
+    let mut out = request.into_writer();
+    out.write_all(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n: connected\n\n",
+    )?;
+    out.flush()?;
+    loop {
+        let chunk = match rx.recv_timeout(KEEPALIVE) {
+            Ok(event) => format!("event: {event}\ndata: {event}\n\n"),
+            // A ping every so often notices closed tabs.
+            Err(RecvTimeoutError::Timeout) => ": ping\n\n".to_string(),
+            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+        };
+        if out
+            .write_all(chunk.as_bytes())
+            .and_then(|_| out.flush())
+            .is_err()
+        {
+            return Ok(()); // the page was closed
         }
-        let n = out.len().min(self.buf.len() - self.pos);
-        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
     }
-}
-
-fn header(name: &str, value: &str) -> tiny_http::Header {
-    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
-        .expect("static header is valid")
 }
 
 fn respond(request: tiny_http::Request, output: &Path, state: &Mutex<State>) -> anyhow::Result<()> {
@@ -182,22 +180,7 @@ fn respond(request: tiny_http::Request, output: &Path, state: &Mutex<State>) -> 
             .unwrap_or_else(|p| p.into_inner())
             .clients
             .push(tx);
-        let body = EventStream {
-            rx,
-            buf: b": connected\n\n".to_vec(),
-            pos: 0,
-        };
-        let response = tiny_http::Response::new(
-            200.into(),
-            vec![
-                header("Content-Type", "text/event-stream"),
-                header("Cache-Control", "no-cache"),
-            ],
-            body,
-            None,
-            None,
-        );
-        return Ok(request.respond(response)?);
+        return stream_events(request, &rx);
     }
     let error = state
         .lock()

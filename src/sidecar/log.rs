@@ -39,4 +39,7 @@ impl Logger {
     pub fn info(&self, msg: &str) {
         self.line(Level::Info, "INFO ", msg);
     }
+    pub fn debug(&self, msg: &str) {
+        self.line(Level::Debug, "DEBUG", msg);
+    }
 }

@@ -151,6 +151,8 @@ impl Sidecar {
             }
             _ => json(404, &protocol::error_body("not_found", "no such endpoint")),
         };
+        self.log
+            .debug(&format!("{method} {url} {}", response.status_code().0));
         let _ = req.respond(response);
     }
 
