@@ -2,6 +2,7 @@
 
 use crate::cli::{FriendsAction, FriendsArgs};
 use crate::federation::friends::Node;
+use crate::federation::ingest;
 use crate::federation::outbox::lock;
 use std::path::Path;
 use std::process::ExitCode;
@@ -18,6 +19,19 @@ pub fn run(root: &Path, args: &FriendsArgs) -> anyhow::Result<ExitCode> {
     println!("{message}");
     for line in node.deliver()? {
         println!("  {line}");
+    }
+    if let FriendsAction::Accept { who } = args.action.as_ref().unwrap_or(&FriendsAction::List) {
+        // Show the new friend's recent posts right away.
+        let f = node.find(who)?;
+        match ingest::pull(
+            &node.store,
+            &node.client,
+            &f.url,
+            node.config.federation.bootstrap_pages,
+        ) {
+            Ok(r) => println!("  pulled {} recent change(s) from {}", r.applied, f.url),
+            Err(e) => println!("  could not pull {} yet ({e:#}); the sidecar will", f.url),
+        }
     }
     // Keep the public timeline and friends page in step with the change.
     if root.join("public").is_dir() {

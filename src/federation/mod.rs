@@ -9,6 +9,7 @@ pub mod inbox;
 pub mod ingest;
 pub mod keys;
 pub mod outbox;
+pub mod private;
 pub mod protocol;
 pub mod sanitize;
 

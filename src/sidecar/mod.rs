@@ -266,6 +266,19 @@ impl Sidecar {
                     p = self.pulls_cv.wait(p).unwrap_or_else(|e| e.into_inner());
                 }
             };
+            // A ping read the friend's state before an earlier pull finished:
+            // if that pull already covered the version, skip the network.
+            let have = lock(&self.node.store)
+                .friend(&friend)
+                .ok()
+                .flatten()
+                .map_or(0, |f| f.last_seq.max(0) as u64);
+            if wanted != u64::MAX && have >= wanted {
+                let mut p = guard(&self.pulls);
+                p.in_flight.remove(&friend);
+                self.pulls_cv.notify_one();
+                continue;
+            }
             let started = Instant::now();
             let cfg = &self.node.config.federation;
             let result = ingest::pull(
