@@ -38,6 +38,37 @@ pub enum Command {
     Notify,
     /// Show friends, the last pull from each, and the outbox backlog.
     Status,
+    /// Private messages with friends, end-to-end encrypted: list
+    /// conversations, show one, send, or clear.
+    Chat(ChatArgs),
+    /// Show this site's public keys, or rotate its encryption key.
+    Keys(KeysArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ChatArgs {
+    /// Friend (URL or name). Without it, list conversations.
+    pub who: Option<String>,
+    /// Text to send (read from standard input when omitted and stdin is not a terminal).
+    pub text: Vec<String>,
+    /// Clear the conversation here at once and on the friend's side.
+    #[arg(long, conflicts_with = "text")]
+    pub clear: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysArgs {
+    #[command(subcommand)]
+    pub action: Option<KeysAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysAction {
+    /// Print the public signing and encryption keys (the default).
+    Show,
+    /// Make a new encryption key and tell every friend; the old key is kept
+    /// so messages already sent to it can still be read.
+    Rotate,
 }
 
 #[derive(Debug, Args)]
@@ -104,6 +135,9 @@ pub struct NewArgs {
     /// Mark the post as a draft: it stays out of the site until published.
     #[arg(long)]
     pub draft: bool,
+    /// Only friends can read it: published encrypted, never in plain text.
+    #[arg(long)]
+    pub friends_only: bool,
 }
 
 #[derive(Debug, Args)]

@@ -32,6 +32,36 @@ pub struct Options {
     /// Record new and changed posts in the federation change log and publish
     /// it. Off for previews (`serve`, `--drafts`), which must never reach friends.
     pub publish_log: bool,
+    /// Where to render the owner's private view (friends-only posts and
+    /// message threads); never inside the public output.
+    pub private_output: Option<PathBuf>,
+}
+
+/// What the private view shows besides the site itself.
+struct PrivateData {
+    friends: Vec<FriendInfo>,
+    posts: Vec<FriendPost>,
+    /// (friend url, name, messages) for every conversation.
+    threads: Vec<(String, String, Vec<crate::store::Message>)>,
+    unread: HashMap<String, i64>,
+}
+
+fn private_data(store: &Store) -> anyhow::Result<PrivateData> {
+    let (friends, posts) = friends_from_store(store, true)?;
+    let names: HashMap<String, String> = store.friends()?.into_iter().map(|f| (f.url, f.name)).collect();
+    let mut threads = Vec::new();
+    let mut unread = HashMap::new();
+    for (peer, _, n, _) in store.conversations()? {
+        let name = names.get(&peer).cloned().unwrap_or_else(|| peer.clone());
+        unread.insert(peer.clone(), n);
+        threads.push((peer.clone(), name, store.messages(&peer)?));
+    }
+    Ok(PrivateData {
+        friends,
+        posts,
+        threads,
+        unread,
+    })
 }
 
 #[derive(Debug)]
@@ -315,10 +345,74 @@ enum Item {
     /// The federation feed head, or change page `n`.
     FeedHead,
     FeedPage(u64),
+    /// This epoch's group key, sealed to every friend and the author.
+    Epoch,
+    /// Entry `i`, a friends-only post, sealed to the epoch's group key.
+    Sealed(usize),
+}
+
+/// What sealing friends-only posts needs: the epoch and its group key.
+struct Sealer {
+    epoch: u32,
+    group: age::x25519::Identity,
+    /// Sorted recipient keys, newline-separated (identifies the epoch).
+    recipients: String,
+}
+
+impl Sealer {
+    /// Reuses the newest epoch while the recipients (the author and every
+    /// current friend) are the same; any change starts a new epoch, so a
+    /// removed friend cannot read what is sealed from now on.
+    fn prepare(store: &Store, keys: &keys::Keys, site: &Site) -> anyhow::Result<Sealer> {
+        let _ = site;
+        let mut recipients: Vec<String> = store
+            .friends()?
+            .into_iter()
+            .filter(|f| f.state == "friend")
+            .map(|f| f.encryption_key)
+            .collect();
+        recipients.push(keys.encryption_public());
+        recipients.sort();
+        recipients.dedup();
+        let recipients = recipients.join("\n");
+        if let Some((epoch, identity, r)) = store.my_epoch()? {
+            if r == recipients {
+                let group = identity
+                    .parse()
+                    .map_err(|e| anyhow!("stored group key of epoch {epoch} is damaged: {e}"))?;
+                return Ok(Sealer { epoch, group, recipients });
+            }
+        }
+        let epoch = store.my_epoch()?.map_or(1, |(e, _, _)| e + 1);
+        let group = age::x25519::Identity::generate();
+        use age::secrecy::ExposeSecret as _;
+        store.add_my_epoch(epoch, group.to_string().expose_secret(), &recipients)?;
+        Ok(Sealer { epoch, group, recipients })
+    }
+
+    /// `federation/private/<id>.age`; the id is derived from a signature so
+    /// it reveals nothing about the post and stays stable across builds.
+    fn blob_path(&self, keys: &keys::Keys, e: &Entry) -> String {
+        use ed25519_dalek::Signer as _;
+        let sig = keys
+            .signing
+            .sign(format!("microsocial private-post id\n{}", e.source).as_bytes());
+        let id: String = sig.to_bytes()[..16].iter().map(|b| format!("{b:02x}")).collect();
+        format!("{}{id}.age", protocol::PRIVATE_DIR)
+    }
+
+    fn sealed_epoch(&self) -> anyhow::Result<Vec<u8>> {
+        let recipients = self
+            .recipients
+            .lines()
+            .map(federation::private::parse_recipient)
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        federation::private::seal_epoch(&self.group, &recipients)
+    }
 }
 
 /// Friends and their cached posts from the state store, for the timeline.
-fn friends_from_store(store: &Store) -> anyhow::Result<(Vec<FriendInfo>, Vec<FriendPost>)> {
+fn friends_from_store(store: &Store, private: bool) -> anyhow::Result<(Vec<FriendInfo>, Vec<FriendPost>)> {
     let friends: Vec<FriendInfo> = store
         .friends()?
         .into_iter()
@@ -335,7 +429,7 @@ fn friends_from_store(store: &Store) -> anyhow::Result<(Vec<FriendInfo>, Vec<Fri
         .map(|(i, f)| (f.url.as_str(), i))
         .collect();
     let mut posts = Vec::new();
-    for it in store.friend_items()? {
+    for it in store.friend_items(private)? {
         let (Some(&friend), Ok(date)) = (
             index.get(it.friend.as_str()),
             DateTime::parse_from_rfc3339(&it.published),
@@ -366,6 +460,7 @@ fn friends_from_store(store: &Store) -> anyhow::Result<(Vec<FriendInfo>, Vec<Fri
                 .and_then(|u| DateTime::parse_from_rfc3339(u).ok()),
             tags: it.tags,
             fingerprint: fp.done(),
+            private: it.private,
         });
     }
     Ok((friends, posts))
@@ -417,7 +512,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
     timer.lap("content");
     let keys = keys::ensure(&opts.root)?;
     let mut store = Store::open(&opts.root)?;
-    let (friends, friend_posts) = friends_from_store(&store)?;
+    let (friends, friend_posts) = friends_from_store(&store, false)?;
     site.set_friends(friends, friend_posts);
     timer.lap("friends");
 
@@ -458,22 +553,55 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         xxhash_rust::xxh3::xxh3_128(&discovery),
         Item::Bytes(discovery),
     ));
+    // Friends-only posts: sealed to the current epoch's group key.
+    let sealer = if opts.publish_log && !site.private_posts.is_empty() {
+        Some(Sealer::prepare(&store, &keys, &site)?)
+    } else {
+        None
+    };
+    if let Some(sealer) = &sealer {
+        items.push((
+            format!("{}{}", protocol::PRIVATE_DIR, protocol::epoch_file(sealer.epoch)),
+            Fp::new(globals).str("epoch").num(sealer.epoch as u128).str(&sealer.recipients).done(),
+            Item::Epoch,
+        ));
+        for &i in &site.private_posts {
+            items.push((
+                sealer.blob_path(&keys, &site.entries[i]),
+                Fp::new(globals).str("sealed").num(entry_fp[i]).num(sealer.epoch as u128).done(),
+                Item::Sealed(i),
+            ));
+        }
+    }
     if opts.publish_log {
-        let current: Vec<(String, String)> = site
+        let mut current: Vec<feedlog::Published> = site
             .posts
             .iter()
-            .map(|&i| {
-                (
-                    site.entry_url(&site.entries[i]),
-                    format!("{:032x}", entry_fp[i]),
-                )
+            .map(|&i| feedlog::Published {
+                id: site.entry_url(&site.entries[i]),
+                hash: format!("{:032x}", entry_fp[i]),
+                private: false,
             })
             .collect();
+        if let Some(sealer) = &sealer {
+            for &i in &site.private_posts {
+                current.push(feedlog::Published {
+                    id: format!("{}{}", site.base_url(), sealer.blob_path(&keys, &site.entries[i])),
+                    hash: format!("{:032x}", entry_fp[i]),
+                    private: true,
+                });
+            }
+        }
         let published = store.published()?;
         let first_sync = published.is_empty() && store.last_seq()? == 0;
         let diff = feedlog::diff(&current, &published, first_sync);
         if !diff.upserts.is_empty() {
-            let need: HashSet<usize> = diff.upserts.iter().map(|&k| site.posts[k]).collect();
+            let need: HashSet<usize> = diff
+                .upserts
+                .iter()
+                .filter(|&&k| !current[k].private)
+                .map(|&k| site.posts[k])
+                .collect();
             ensure_html(&site, &sources, &mut htmls, &need)?;
         }
         let last_seq = if diff == feedlog::Diff::default() {
@@ -544,6 +672,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         .iter()
         .filter_map(|&k| match items[k].2 {
             Item::Page(job) => Some(render::needed_entries(&site, job)),
+            Item::Sealed(i) => Some(vec![i]),
             _ => None,
         })
         .flatten()
@@ -560,9 +689,18 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
             Item::FeedPage(n) => {
                 feed_docs.insert(k, feedlog::page_bytes(&store, &site_url, n)?);
             }
+            Item::Epoch => {
+                if let Some(sealer) = &sealer {
+                    feed_docs.insert(k, sealer.sealed_epoch()?);
+                }
+            }
             _ => {}
         }
     }
+    let private = match &opts.private_output {
+        Some(_) => Some(private_data(&store)?),
+        None => None,
+    };
     drop(store);
     timer.lap("markdown");
     let renderer = Renderer::new(&site, &theme, &htmls)?;
@@ -590,7 +728,12 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
                 Item::Asset(Asset::File { path, .. }) => std::fs::read(path)
                     .with_context(|| format!("cannot read {}", path.display()))?,
                 Item::Bytes(b) => b.clone(),
-                Item::FeedHead | Item::FeedPage(_) => feed_docs
+                Item::Sealed(i) => {
+                    let sealer = sealer.as_ref().ok_or_else(|| anyhow!("internal: no epoch for {rel}"))?;
+                    let item = feed_item(&site, &htmls, *i)?;
+                    federation::private::seal_post(&item, &keys.signing, &sealer.group.to_public(), sealer.epoch)?
+                }
+                Item::FeedHead | Item::FeedPage(_) | Item::Epoch => feed_docs
                     .get(&k)
                     .cloned()
                     .ok_or_else(|| anyhow!("internal: feed document {rel} was not prepared"))?,
@@ -640,6 +783,11 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
     };
     txn.commit(writes, deletes)?;
     timer.lap("commit");
+    drop(renderer);
+    if let (Some(dir), Some(data)) = (&opts.private_output, private) {
+        write_private_view(&mut site, &theme, &sources, &mut htmls, data, dir)?;
+        timer.lap("private");
+    }
 
     let new_cache = Cache {
         format: CACHE_FORMAT,
@@ -727,6 +875,58 @@ pub fn check(root: &Path, drafts: bool) -> anyhow::Result<Vec<Problem>> {
     }
     problems.sort();
     Ok(problems)
+}
+
+/// Newest entries the private view's timeline shows.
+const PRIVATE_VIEW_ENTRIES: usize = 200;
+
+/// Renders the owner's private view (all posts, friends-only ones included,
+/// and message threads) into `dir`, replacing it whole.
+fn write_private_view(
+    site: &mut Site,
+    theme: &Theme,
+    sources: &[Source],
+    htmls: &mut [Option<Html>],
+    data: PrivateData,
+    dir: &Path,
+) -> anyhow::Result<()> {
+    let own: Vec<usize> = site.posts.iter().chain(&site.private_posts).copied().collect();
+    site.set_timeline(own, data.friends, data.posts);
+    let need: HashSet<usize> = site
+        .timeline
+        .iter()
+        .take(PRIVATE_VIEW_ENTRIES)
+        .filter_map(|r| match r {
+            crate::site::TimelineRef::Own(i) => Some(*i),
+            _ => None,
+        })
+        .collect();
+    ensure_html(site, sources, htmls, &need)?;
+    let renderer = Renderer::new(site, theme, htmls)?;
+    let threads: Vec<render::Thread> = data
+        .threads
+        .iter()
+        .map(|(peer, name, messages)| render::Thread {
+            slug: format!("{}-{:08x}", slug::slugify(name), xxhash_rust::xxh3::xxh3_64(peer.as_bytes()) as u32),
+            name,
+            url: peer,
+            unread: data.unread.get(peer).copied().unwrap_or(0),
+            messages,
+        })
+        .collect();
+    let mut files = vec![("index.html".to_string(), renderer.render_home(PRIVATE_VIEW_ENTRIES, &threads)?)];
+    for t in &threads {
+        files.push((format!("messages/{}/index.html", t.slug), renderer.render_thread(t)?));
+    }
+    crate::federation::keys::create_private_dir(dir.parent().unwrap_or(dir))?;
+    let out = Output::new(dir)?;
+    let _lock = out.lock()?;
+    out.recover()?;
+    let txn = out.begin(true)?;
+    for (path, bytes) in &files {
+        txn.write(path, bytes)?;
+    }
+    txn.commit(Vec::new(), Vec::new())
 }
 
 /// One post as the federation feed carries it.

@@ -48,6 +48,8 @@ pub struct FriendPost {
     pub updated: Option<chrono::DateTime<chrono::FixedOffset>>,
     pub tags: Vec<String>,
     pub fingerprint: u128,
+    /// A friends-only post (private view only).
+    pub private: bool,
 }
 
 /// One entry of the merged timeline.
@@ -64,8 +66,10 @@ pub struct Site {
     /// Own posts and friends' posts, newest first.
     pub timeline: Vec<TimelineRef>,
     pub entries: Vec<Entry>,
-    /// Published posts, indices into `entries`, newest first.
+    /// Published public posts, indices into `entries`, newest first.
     pub posts: Vec<usize>,
+    /// Friends-only posts (published only encrypted), newest first.
+    pub private_posts: Vec<usize>,
     pub pages: Vec<usize>,
     pub tags: Vec<Tag>,
     /// Permalink of every published source, by content-relative path. Kept
@@ -80,24 +84,28 @@ impl Site {
     pub fn new(config: Config, entries: Vec<Entry>, drafts: bool) -> Result<Site, Vec<Problem>> {
         let mut problems = Vec::new();
         let mut posts: Vec<usize> = Vec::new();
+        let mut private_posts: Vec<usize> = Vec::new();
         let mut pages: Vec<usize> = Vec::new();
         for (i, e) in entries.iter().enumerate() {
             if e.draft && !drafts {
                 continue;
             }
             match e.kind {
+                Kind::Post if e.friends_only => private_posts.push(i),
                 Kind::Post => posts.push(i),
                 Kind::Page => pages.push(i),
             }
         }
-        posts.sort_by(|&a, &b| {
-            let (a, b) = (&entries[a], &entries[b]);
+        let newest_first = |a: &usize, b: &usize| {
+            let (a, b) = (&entries[*a], &entries[*b]);
             b.date.cmp(&a.date).then_with(|| b.source.cmp(&a.source))
-        });
+        };
+        posts.sort_by(newest_first);
+        private_posts.sort_by(newest_first);
         pages.sort_by(|&a, &b| entries[a].source.cmp(&entries[b].source));
 
         let mut seen: HashMap<(Kind, &str), &str> = HashMap::new();
-        for &i in posts.iter().chain(&pages) {
+        for &i in posts.iter().chain(&private_posts).chain(&pages) {
             let e = &entries[i];
             if let Some(other) = seen.insert((e.kind, &e.slug), &e.source) {
                 problems.push(Problem::new(
@@ -140,9 +148,10 @@ impl Site {
             return Err(problems);
         }
         let base_url = &config.site.base_url;
+        // Friends-only posts have no public address to link to.
         let url_by_source = entries
             .iter()
-            .filter(|e| !e.draft || drafts)
+            .filter(|e| (!e.draft || drafts) && !e.friends_only)
             .map(|e| (e.source.clone(), format!("{base_url}{}", entry_dir(e))))
             .collect();
         let mut post_pos = vec![None; entries.len()];
@@ -156,6 +165,7 @@ impl Site {
             timeline: posts.iter().map(|&i| TimelineRef::Own(i)).collect(),
             entries,
             posts,
+            private_posts,
             pages,
             tags,
             url_by_source,
@@ -163,19 +173,29 @@ impl Site {
         })
     }
 
-    /// Adds friends and their posts, and merges the timeline.
-    pub fn set_friends(&mut self, friends: Vec<FriendInfo>, mut posts: Vec<FriendPost>) {
+    /// Adds friends and their posts, and merges the timeline with `own`
+    /// (the public posts, or for the private view all posts).
+    pub fn set_friends(&mut self, friends: Vec<FriendInfo>, posts: Vec<FriendPost>) {
+        let own = self.posts.clone();
+        self.set_timeline(own, friends, posts);
+    }
+
+    pub fn set_timeline(&mut self, mut own: Vec<usize>, friends: Vec<FriendInfo>, mut posts: Vec<FriendPost>) {
+        own.sort_by(|&a, &b| {
+            let (a, b) = (&self.entries[a], &self.entries[b]);
+            b.date.cmp(&a.date).then_with(|| b.source.cmp(&a.source))
+        });
         posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| b.url.cmp(&a.url)));
-        let mut timeline = Vec::with_capacity(self.posts.len() + posts.len());
+        let mut timeline = Vec::with_capacity(own.len() + posts.len());
         let (mut i, mut j) = (0, 0);
-        while i < self.posts.len() || j < posts.len() {
-            let own_first = match (self.posts.get(i), posts.get(j)) {
+        while i < own.len() || j < posts.len() {
+            let own_first = match (own.get(i), posts.get(j)) {
                 (Some(&o), Some(f)) => self.entries[o].date >= f.date,
                 (Some(_), None) => true,
                 _ => false,
             };
             if own_first {
-                timeline.push(TimelineRef::Own(self.posts[i]));
+                timeline.push(TimelineRef::Own(own[i]));
                 i += 1;
             } else {
                 timeline.push(TimelineRef::Friend(j));

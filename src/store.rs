@@ -56,7 +56,34 @@ CREATE TABLE IF NOT EXISTS friend_items (
     published TEXT NOT NULL,
     updated TEXT,
     tags TEXT NOT NULL,
+    -- 1 for a friends-only post: shown in the private view only.
+    private INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (friend, id)
+);
+CREATE TABLE IF NOT EXISTS messages (
+    peer TEXT NOT NULL,
+    id TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    body TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed', 'received')),
+    read INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (peer, id)
+);
+CREATE INDEX IF NOT EXISTS messages_id ON messages (id);
+-- Group keys of this site's friends-only posts, one per set of recipients.
+CREATE TABLE IF NOT EXISTS my_epochs (
+    epoch INTEGER PRIMARY KEY,
+    identity TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    created INTEGER NOT NULL
+);
+-- Group keys friends shared with us.
+CREATE TABLE IF NOT EXISTS friend_epochs (
+    friend TEXT NOT NULL,
+    epoch INTEGER NOT NULL,
+    identity TEXT NOT NULL,
+    PRIMARY KEY (friend, epoch)
 );
 CREATE TABLE IF NOT EXISTS published (
     id TEXT PRIMARY KEY,
@@ -64,7 +91,7 @@ CREATE TABLE IF NOT EXISTS published (
 );
 CREATE TABLE IF NOT EXISTS changes (
     seq INTEGER PRIMARY KEY,
-    op TEXT NOT NULL CHECK (op IN ('upsert', 'delete')),
+    op TEXT NOT NULL CHECK (op IN ('upsert', 'delete', 'private')),
     id TEXT NOT NULL,
     item TEXT
 );
@@ -116,6 +143,20 @@ pub struct FriendItem {
     pub published: String,
     pub updated: Option<String>,
     pub tags: Vec<String>,
+    pub private: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub peer: String,
+    pub id: String,
+    /// `in` or `out`.
+    pub direction: String,
+    pub body: String,
+    pub at: i64,
+    /// `pending`, `delivered`, `failed` (outgoing) or `received`.
+    pub state: String,
+    pub read: bool,
 }
 
 pub struct Store {
@@ -387,8 +428,11 @@ impl Store {
     }
 
     pub fn delivered(&self, id: &str) -> anyhow::Result<()> {
-        self.conn
-            .execute("DELETE FROM outbox WHERE id = ?1", [id])?;
+        self.conn.execute("DELETE FROM outbox WHERE id = ?1", [id])?;
+        self.conn.execute(
+            "UPDATE messages SET state = 'delivered' WHERE id = ?1 AND direction = 'out'",
+            [id],
+        )?;
         Ok(())
     }
 
@@ -404,6 +448,119 @@ impl Store {
         self.conn.execute(
             "UPDATE outbox SET attempts = attempts + 1, state = 'failed', lease_until = 0, last_error = ?2 WHERE id = ?1",
             params![id, error],
+        )?;
+        self.conn.execute(
+            "UPDATE messages SET state = 'failed' WHERE id = ?1 AND direction = 'out'",
+            [id],
+        )?;
+        Ok(())
+    }
+
+    pub fn outbox_entry(&self, id: &str) -> anyhow::Result<Option<OutMsg>> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!("SELECT {OUT_COLS} FROM outbox WHERE id = ?1"))?;
+        Ok(st.query_row([id], out_row).optional()?)
+    }
+
+    // ---- private messages
+
+    /// Stores a message; false when that id was already stored for the peer.
+    pub fn add_message(&self, m: &Message) -> anyhow::Result<bool> {
+        let n = self.conn.execute(
+            "INSERT OR IGNORE INTO messages (peer, id, direction, body, at, state, read)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![m.peer, m.id, m.direction, m.body, m.at, m.state, m.read],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// The conversation with `peer`, oldest first.
+    pub fn messages(&self, peer: &str) -> anyhow::Result<Vec<Message>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT peer, id, direction, body, at, state, read FROM messages WHERE peer = ?1 ORDER BY at, rowid",
+        )?;
+        let rows = st
+            .query_map([peer], |r| {
+                Ok(Message {
+                    peer: r.get(0)?,
+                    id: r.get(1)?,
+                    direction: r.get(2)?,
+                    body: r.get(3)?,
+                    at: r.get(4)?,
+                    state: r.get(5)?,
+                    read: r.get(6)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// (peer, messages, unread, last time) for every conversation.
+    pub fn conversations(&self) -> anyhow::Result<Vec<(String, i64, i64, i64)>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT peer, COUNT(*), SUM(CASE WHEN direction = 'in' AND read = 0 THEN 1 ELSE 0 END), MAX(at)
+             FROM messages GROUP BY peer ORDER BY MAX(at) DESC",
+        )?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    pub fn mark_read(&self, peer: &str) -> anyhow::Result<()> {
+        self.conn
+            .execute("UPDATE messages SET read = 1 WHERE peer = ?1 AND direction = 'in'", [peer])?;
+        Ok(())
+    }
+
+    pub fn clear_messages(&self, peer: &str) -> anyhow::Result<usize> {
+        Ok(self.conn.execute("DELETE FROM messages WHERE peer = ?1", [peer])?)
+    }
+
+    pub fn set_encryption_key(&self, url: &str, key: &str) -> anyhow::Result<()> {
+        self.conn
+            .execute("UPDATE friends SET encryption_key = ?2 WHERE url = ?1", params![url, key])?;
+        Ok(())
+    }
+
+    // ---- group keys of friends-only posts
+
+    /// This site's newest epoch: (number, identity, recipients fingerprint).
+    pub fn my_epoch(&self) -> anyhow::Result<Option<(u32, String, String)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT epoch, identity, recipients FROM my_epochs ORDER BY epoch DESC LIMIT 1",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u32, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?)
+    }
+
+    pub fn add_my_epoch(&self, epoch: u32, identity: &str, recipients: &str) -> anyhow::Result<()> {
+        self.conn.execute(
+            "INSERT INTO my_epochs (epoch, identity, recipients, created) VALUES (?1, ?2, ?3, ?4)",
+            params![epoch as i64, identity, recipients, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    pub fn friend_epoch(&self, friend: &str, epoch: u32) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT identity FROM friend_epochs WHERE friend = ?1 AND epoch = ?2",
+                params![friend, epoch as i64],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn add_friend_epoch(&self, friend: &str, epoch: u32, identity: &str) -> anyhow::Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO friend_epochs (friend, epoch, identity) VALUES (?1, ?2, ?3)",
+            params![friend, epoch as i64, identity],
         )?;
         Ok(())
     }
@@ -436,9 +593,10 @@ impl Store {
 
     pub fn upsert_item(&self, it: &FriendItem) -> anyhow::Result<()> {
         self.conn.execute(
-            "INSERT INTO friend_items (friend, id, title, content_html, published, updated, tags)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (friend, id) DO UPDATE SET title = ?3, content_html = ?4, published = ?5, updated = ?6, tags = ?7",
+            "INSERT INTO friend_items (friend, id, title, content_html, published, updated, tags, private)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (friend, id) DO UPDATE SET title = ?3, content_html = ?4, published = ?5, updated = ?6,
+                tags = ?7, private = ?8",
             params![
                 it.friend,
                 it.id,
@@ -446,7 +604,8 @@ impl Store {
                 it.content_html,
                 it.published,
                 it.updated,
-                serde_json::to_string(&it.tags)?
+                serde_json::to_string(&it.tags)?,
+                it.private
             ],
         )?;
         Ok(())
@@ -460,14 +619,15 @@ impl Store {
         Ok(())
     }
 
-    /// Items of current friends only.
-    pub fn friend_items(&self) -> anyhow::Result<Vec<FriendItem>> {
+    /// Items of current friends only; friends-only posts when `private`.
+    pub fn friend_items(&self, private: bool) -> anyhow::Result<Vec<FriendItem>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT i.friend, i.id, i.title, i.content_html, i.published, i.updated, i.tags
-             FROM friend_items i JOIN friends f ON f.url = i.friend AND f.state = 'friend'",
+            "SELECT i.friend, i.id, i.title, i.content_html, i.published, i.updated, i.tags, i.private
+             FROM friend_items i JOIN friends f ON f.url = i.friend AND f.state = 'friend'
+             WHERE i.private <= ?1",
         )?;
         let rows = st
-            .query_map([], |r| {
+            .query_map([private], |r| {
                 let tags: String = r.get(6)?;
                 Ok(FriendItem {
                     friend: r.get(0)?,
@@ -477,6 +637,7 @@ impl Store {
                     published: r.get(4)?,
                     updated: r.get(5)?,
                     tags: serde_json::from_str(&tags).unwrap_or_default(),
+                    private: r.get(7)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -602,7 +763,7 @@ mod tests {
             s.find_friend("HTTPS://A.EXAMPLE").unwrap().unwrap().name,
             "Ann"
         );
-        s.upsert_item(&FriendItem {
+        let item = FriendItem {
             friend: "https://a.example/".into(),
             id: "https://a.example/posts/x/".into(),
             title: None,
@@ -610,11 +771,19 @@ mod tests {
             published: "2026-11-24T00:00:00Z".into(),
             updated: None,
             tags: vec!["t".into()],
+            private: false,
+        };
+        s.upsert_item(&item).unwrap();
+        s.upsert_item(&FriendItem {
+            id: "https://a.example/federation/private/p.age".into(),
+            private: true,
+            ..item
         })
         .unwrap();
-        assert_eq!(s.friend_items().unwrap().len(), 1);
+        assert_eq!(s.friend_items(false).unwrap().len(), 1, "public view has no private posts");
+        assert_eq!(s.friend_items(true).unwrap().len(), 2);
         s.remove_friend("https://a.example/").unwrap();
-        assert!(s.friend_items().unwrap().is_empty());
+        assert!(s.friend_items(true).unwrap().is_empty());
         assert!(s.find_friend("Ann").unwrap().is_none());
     }
 
@@ -644,6 +813,38 @@ mod tests {
         assert_eq!(again[0].attempts, 1);
         s.delivered("m1").unwrap();
         assert!(s.outbox().unwrap().is_empty());
+    }
+
+    #[test]
+    fn messages_dedupe_track_delivery_and_clear() {
+        let s = Store::in_memory().unwrap();
+        let m = Message {
+            peer: "https://b/".into(),
+            id: "m1".into(),
+            direction: "out".into(),
+            body: "hi".into(),
+            at: 1,
+            state: "pending".into(),
+            read: true,
+        };
+        assert!(s.add_message(&m).unwrap());
+        assert!(!s.add_message(&m).unwrap(), "same id twice is stored once");
+        s.delivered("m1").unwrap();
+        assert_eq!(s.messages("https://b/").unwrap()[0].state, "delivered");
+        s.add_message(&Message {
+            id: "m2".into(),
+            direction: "in".into(),
+            state: "received".into(),
+            read: false,
+            at: 2,
+            ..m.clone()
+        })
+        .unwrap();
+        assert_eq!(s.conversations().unwrap(), vec![("https://b/".to_string(), 2, 1, 2)]);
+        s.mark_read("https://b/").unwrap();
+        assert_eq!(s.conversations().unwrap()[0].2, 0);
+        assert_eq!(s.clear_messages("https://b/").unwrap(), 2);
+        assert!(s.messages("https://b/").unwrap().is_empty());
     }
 
     #[test]

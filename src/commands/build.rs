@@ -17,6 +17,7 @@ pub fn run(root: &Path, args: &BuildArgs) -> anyhow::Result<ExitCode> {
         force: args.force,
         base_url: None,
         publish_log: !args.drafts,
+        private_output: Some(root.join(".social").join("private")),
     })?;
     println!("built {}: {report}", output.display());
     Ok(ExitCode::SUCCESS)
@@ -31,5 +32,6 @@ pub fn rebuild_quietly(root: &Path) -> anyhow::Result<pipeline::Report> {
         force: false,
         base_url: None,
         publish_log: true,
+        private_output: Some(root.join(".social").join("private")),
     })
 }

@@ -28,6 +28,7 @@ pub fn run(root: &Path, args: &FriendsArgs) -> anyhow::Result<ExitCode> {
             &node.client,
             &f.url,
             node.config.federation.bootstrap_pages,
+            &node.me.keys.identities(),
         ) {
             Ok(r) => println!("  pulled {} recent change(s) from {}", r.applied, f.url),
             Err(e) => println!("  could not pull {} yet ({e:#}); the sidecar will", f.url),

@@ -1,9 +1,11 @@
 //! One module per command; `run` picks the site root and dispatches.
 
 mod build;
+mod chat;
 mod check;
 mod friends;
 mod init;
+mod keys;
 mod new;
 mod publish;
 mod serve;
@@ -31,6 +33,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Publish => publish::run(&root, true),
                 Command::Notify => publish::run(&root, false),
                 Command::Status => status::run(&root),
+                Command::Chat(args) => chat::run(&root, args),
+                Command::Keys(args) => keys::run(&root, args),
                 Command::Init(_) => unreachable!("handled above"),
             }
         }

@@ -31,7 +31,7 @@ pub fn run(root: &Path, args: &NewArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let base = slug_from(title.unwrap_or(&body));
     let now = chrono::Local::now().fixed_offset();
-    let text = front_matter(title, &now, &args.tags, args.draft) + &body + "\n";
+    let text = front_matter(title, &now, &args.tags, args.draft, args.friends_only) + &body + "\n";
     let taken = existing_slugs(&dir)?;
     // create_new makes a concurrent `new` with the same slug move on, not overwrite.
     for n in 1..1000 {
@@ -61,6 +61,7 @@ fn front_matter(
     now: &chrono::DateTime<chrono::FixedOffset>,
     tags: &[String],
     draft: bool,
+    friends_only: bool,
 ) -> String {
     let mut fm = String::from("+++\n");
     if let Some(t) = title {
@@ -76,6 +77,9 @@ fn front_matter(
     }
     if draft {
         fm += "draft = true\n";
+    }
+    if friends_only {
+        fm += "visibility = \"friends\"\n";
     }
     fm + "+++\n\n"
 }

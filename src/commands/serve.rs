@@ -35,6 +35,7 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         force: false,
         base_url: Some(format!("http://{}/", args.bind)),
         publish_log: false,
+        private_output: Some(root.join(".social").join("serve").join("private")),
     };
     let state = Arc::new(Mutex::new(State::default()));
     rebuild(&opts, &state);
@@ -187,7 +188,14 @@ fn respond(request: tiny_http::Request, output: &Path, state: &Mutex<State>) -> 
         .unwrap_or_else(|p| p.into_inner())
         .error
         .clone();
-    let (status, path) = match crate::webfiles::resolve(output, &url) {
+    // The private view lives beside the site, never inside it; only this
+    // localhost preview maps it to /home/.
+    let private = output.parent().map(|p| p.join("private"));
+    let resolved = match (url.strip_prefix("/home"), &private) {
+        (Some(rest), Some(dir)) if rest.is_empty() || rest.starts_with('/') => crate::webfiles::resolve(dir, rest),
+        _ => crate::webfiles::resolve(output, &url),
+    };
+    let (status, path) = match resolved {
         Some(p) => (200, p),
         None => (404, output.join("404.html")),
     };

@@ -17,6 +17,8 @@ pub struct FrontMatter {
     pub draft: bool,
     pub summary: Option<String>,
     pub slug: Option<String>,
+    /// `public` (default) or `friends`: readable by current friends only.
+    pub visibility: Option<String>,
 }
 
 /// TOML datetimes, and quoted strings as people often write them.

@@ -47,6 +47,8 @@ pub struct Entry {
     pub updated: Option<DateTime<FixedOffset>>,
     pub tags: Vec<String>,
     pub draft: bool,
+    /// `visibility = "friends"`: never published in plain text.
+    pub friends_only: bool,
     pub summary: Option<String>,
     pub has_more: bool,
     pub assets: Vec<String>,
@@ -312,6 +314,24 @@ pub fn parse(source: &Source, display: &Path) -> Result<Parsed, Problem> {
             tags.push(t.to_string());
         }
     }
+    let friends_only = match fm.visibility.as_deref() {
+        None | Some("public") => false,
+        Some("friends") => true,
+        Some(other) => {
+            return Err(Problem::new(
+                display,
+                fm_line("visibility"),
+                format!("field `visibility`: `{other}` is not `public` or `friends`"),
+            ))
+        }
+    };
+    if friends_only && source.kind == Kind::Page {
+        return Err(Problem::new(
+            display,
+            fm_line("visibility"),
+            "field `visibility`: pages are public; only posts can be friends-only",
+        ));
+    }
     let has_more = text[body_start..].contains(markdown::MORE_MARKER);
     Ok(Parsed {
         entry: Entry {
@@ -329,6 +349,7 @@ pub fn parse(source: &Source, display: &Path) -> Result<Parsed, Problem> {
             updated,
             tags,
             draft: fm.draft,
+            friends_only,
             summary: fm.summary,
             has_more,
             assets: source.assets.clone(),

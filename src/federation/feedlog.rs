@@ -12,8 +12,18 @@ use std::collections::{HashMap, HashSet};
 /// (friends see them on the site itself, not in their timeline).
 pub const FIRST_SYNC_ITEMS: usize = 200;
 
+/// One published post as the log tracks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// Permalink, or for a friends-only post the URL of its sealed blob.
+    pub id: String,
+    pub hash: String,
+    /// Logged as a `private` change: no content, only where the blob is.
+    pub private: bool,
+}
+
 /// What the log must record, given the posts published now (`current`,
-/// newest first, as (id, hash)) and what was published before.
+/// newest first) and what was published before.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Diff {
     /// Indices into `current` whose content is new or changed.
@@ -24,12 +34,12 @@ pub struct Diff {
 }
 
 pub fn diff(
-    current: &[(String, String)],
+    current: &[Published],
     published: &HashMap<String, String>,
     first_sync: bool,
 ) -> Diff {
     let mut d = Diff::default();
-    for (i, (id, hash)) in current.iter().enumerate() {
+    for (i, Published { id, hash, .. }) in current.iter().enumerate() {
         if published.get(id) != Some(hash) {
             if first_sync && i >= FIRST_SYNC_ITEMS {
                 d.silent.push(i);
@@ -38,7 +48,7 @@ pub fn diff(
             }
         }
     }
-    let live: HashSet<&str> = current.iter().map(|(id, _)| id.as_str()).collect();
+    let live: HashSet<&str> = current.iter().map(|p| p.id.as_str()).collect();
     let mut deletes: Vec<String> = published
         .keys()
         .filter(|id| !live.contains(id.as_str()))
@@ -54,23 +64,31 @@ pub fn diff(
 /// Appends the changes in one transaction; returns the new last sequence number.
 pub fn record(
     store: &mut Store,
-    current: &[(String, String)],
+    current: &[Published],
     diff: &Diff,
     item: &dyn Fn(usize) -> anyhow::Result<Item>,
 ) -> anyhow::Result<u64> {
-    let items: Vec<(usize, String)> = diff
+    let items: Vec<(usize, Option<String>)> = diff
         .upserts
         .iter()
-        .map(|&i| Ok((i, serde_json::to_string(&item(i)?)?)))
+        .map(|&i| {
+            Ok((
+                i,
+                match current[i].private {
+                    true => None,
+                    false => Some(serde_json::to_string(&item(i)?)?),
+                },
+            ))
+        })
         .collect::<anyhow::Result<_>>()?;
     store.transaction(|s| {
         for (i, json) in &items {
-            let (id, hash) = &current[*i];
-            s.append_change("upsert", id, Some(hash), Some(json))?;
+            let p = &current[*i];
+            let op = if p.private { "private" } else { "upsert" };
+            s.append_change(op, &p.id, Some(&p.hash), json.as_deref())?;
         }
         for &i in &diff.silent {
-            let (id, hash) = &current[i];
-            s.mark_published(id, hash)?;
+            s.mark_published(&current[i].id, &current[i].hash)?;
         }
         for id in &diff.deletes {
             s.append_change("delete", id, None, None)?;
@@ -130,10 +148,14 @@ pub fn page_version(n: u64, last_seq: u64) -> u64 {
 mod tests {
     use super::*;
 
-    fn cur(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    fn cur(items: &[(&str, &str)]) -> Vec<Published> {
         items
             .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .map(|(a, b)| Published {
+                id: a.to_string(),
+                hash: b.to_string(),
+                private: false,
+            })
             .collect()
     }
 
@@ -155,8 +177,12 @@ mod tests {
 
     #[test]
     fn first_sync_logs_only_the_newest() {
-        let current: Vec<(String, String)> = (0..FIRST_SYNC_ITEMS + 5)
-            .map(|i| (i.to_string(), "h".into()))
+        let current: Vec<Published> = (0..FIRST_SYNC_ITEMS + 5)
+            .map(|i| Published {
+                id: i.to_string(),
+                hash: "h".into(),
+                private: false,
+            })
             .collect();
         let d = diff(&current, &HashMap::new(), true);
         assert_eq!(d.upserts.len(), FIRST_SYNC_ITEMS);
@@ -166,13 +192,18 @@ mod tests {
     #[test]
     fn log_round_trips_through_head_and_pages() {
         let mut s = Store::in_memory().unwrap();
-        let current: Vec<(String, String)> = (0..150)
-            .map(|i| (format!("https://a/posts/{i}/"), "h".to_string()))
+        let mut current: Vec<Published> = (0..150)
+            .map(|i| Published {
+                id: format!("https://a/posts/{i}/"),
+                hash: "h".into(),
+                private: false,
+            })
             .collect();
         let d = diff(&current, &HashMap::new(), false);
+        let ids: Vec<String> = current.iter().map(|p| p.id.clone()).collect();
         let item = |i: usize| {
             Ok(Item {
-                url: current[i].0.clone(),
+                url: ids[i].clone(),
                 title: None,
                 content_html: "<p>x</p>".into(),
                 published: "2026-11-24T00:00:00Z".into(),
@@ -194,6 +225,20 @@ mod tests {
                                                               // Nothing changed: nothing to record.
         let again = diff(&current, &s.published().unwrap(), false);
         assert_eq!(again, Diff::default());
+        // A friends-only post is logged without content.
+        current.insert(
+            0,
+            Published {
+                id: "https://a/federation/private/x.age".into(),
+                hash: "h".into(),
+                private: true,
+            },
+        );
+        let d = diff(&current, &s.published().unwrap(), false);
+        assert_eq!(record(&mut s, &current, &d, &item).unwrap(), 151);
+        let head: FeedHead = serde_json::from_slice(&head_bytes(&s, "https://a/").unwrap()).unwrap();
+        let last = head.changes.last().unwrap();
+        assert_eq!((last.op.as_str(), last.item.is_none()), ("private", true));
         assert_eq!(page_version(1, 150), 100);
         assert_eq!(page_version(2, 150), 150);
     }

@@ -169,6 +169,63 @@ impl Node {
         ))
     }
 
+    /// Encrypts `text` to a friend and queues it; returns the message id.
+    pub fn send_message(&self, who: &str, text: &str) -> anyhow::Result<(Friend, String)> {
+        let f = self.find(who)?;
+        if f.state != "friend" {
+            bail!(
+                "{} ({}) is not a mutual friend (state: {}): messages go to friends only",
+                f.name,
+                f.url,
+                f.state
+            );
+        }
+        let recipient = super::private::parse_recipient(&f.encryption_key)?;
+        let ciphertext = super::private::seal_message(text, &recipient)?;
+        let body = serde_json::to_value(protocol::Message { ciphertext })?;
+        let id = super::new_id()?;
+        lock(&self.store).transaction(|s| {
+            s.add_message(&crate::store::Message {
+                peer: f.url.clone(),
+                id: id.clone(),
+                direction: "out".into(),
+                body: text.to_string(),
+                at: now_ms(),
+                state: "pending".into(),
+                read: true,
+            })?;
+            outbox::enqueue_with_id(s, &id, &f.url, &f.inbox, types::MESSAGE, &body)?;
+            Ok(())
+        })?;
+        Ok((f, id))
+    }
+
+    /// Clears a conversation here at once and asks the friend to clear theirs.
+    pub fn clear_messages(&self, who: &str) -> anyhow::Result<(Friend, usize)> {
+        let f = self.find(who)?;
+        let body = serde_json::to_value(protocol::MessageClear {})?;
+        let n = lock(&self.store).transaction(|s| {
+            let n = s.clear_messages(&f.url)?;
+            outbox::enqueue(s, &f.url, &f.inbox, types::MESSAGE_CLEAR, &body)?;
+            Ok(n)
+        })?;
+        Ok((f, n))
+    }
+
+    /// Tells every friend about a new encryption key.
+    pub fn announce_keys(&self) -> anyhow::Result<usize> {
+        let body = serde_json::to_value(protocol::KeysUpdated {
+            encryption: self.me.keys.encryption_public(),
+        })?;
+        lock(&self.store).transaction(|s| {
+            let friends: Vec<Friend> = s.friends()?.into_iter().filter(|f| f.state != "incoming").collect();
+            for f in &friends {
+                outbox::enqueue(s, &f.url, &f.inbox, types::KEYS_UPDATED, &body)?;
+            }
+            Ok(friends.len())
+        })
+    }
+
     /// Queues `feed.updated` for every friend.
     pub fn notify_all(&self) -> anyhow::Result<usize> {
         let mut st = lock(&self.store);

@@ -31,6 +31,9 @@ pub enum Accepted {
         version: u64,
         pull: bool,
     },
+    Message { from: String },
+    Cleared { from: String },
+    KeysUpdated { from: String },
 }
 
 impl Accepted {
@@ -39,6 +42,9 @@ impl Accepted {
             Accepted::FriendRequest { from } => format!("friend.request from {from}"),
             Accepted::Friendship { from } => format!("friendship with {from} confirmed"),
             Accepted::Removed { from } => format!("friend.remove from {from}"),
+            Accepted::Message { from } => format!("message from {from}"),
+            Accepted::Cleared { from } => format!("message.clear from {from}"),
+            Accepted::KeysUpdated { from } => format!("keys.updated from {from}"),
             Accepted::FeedUpdated { from, pull, .. } => {
                 format!(
                     "feed.updated from {from}{}",
@@ -256,6 +262,44 @@ fn apply(
                 version: body.version,
                 pull: body.version as i64 > f.last_seq,
             })
+        }
+        (types::MESSAGE, Some(f)) if f.state == "friend" => {
+            let body: protocol::Message = match protocol::body(env) {
+                Ok(b) => b,
+                Err(r) => return Ok(Err(r)),
+            };
+            let text = match super::private::open_message(&body.ciphertext, &me.keys.identities()) {
+                Ok(t) => t,
+                Err(e) => return Ok(Err(Reject::Undecryptable(format!("{e:#}")))),
+            };
+            s.add_message(&crate::store::Message {
+                peer: f.url.clone(),
+                id: env.id.clone(),
+                direction: "in".into(),
+                body: text,
+                at: crate::store::now_ms(),
+                state: "received".into(),
+                read: false,
+            })?;
+            ok(Accepted::Message { from })
+        }
+        (types::MESSAGE_CLEAR, Some(f)) => {
+            if let Err(r) = protocol::body::<protocol::MessageClear>(env) {
+                return Ok(Err(r));
+            }
+            s.clear_messages(&f.url)?;
+            ok(Accepted::Cleared { from })
+        }
+        (types::KEYS_UPDATED, Some(f)) if f.state != "incoming" => {
+            let body: protocol::KeysUpdated = match protocol::body(env) {
+                Ok(b) => b,
+                Err(r) => return Ok(Err(r)),
+            };
+            if let Err(e) = super::private::parse_recipient(&body.encryption) {
+                return Ok(Err(Reject::Malformed(e.to_string())));
+            }
+            s.set_encryption_key(&f.url, &body.encryption)?;
+            ok(Accepted::KeysUpdated { from })
         }
         _ => Ok(Err(Reject::NotFriend)),
     }

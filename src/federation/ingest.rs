@@ -5,9 +5,10 @@
 use super::client::{Client, Fetched, MAX_DOCUMENT};
 use super::outbox::lock;
 use super::protocol::{self, Change, FeedHead, FeedPage};
-use super::sanitize;
+use super::{private, sanitize};
 use crate::store::{now_ms, FriendItem, Store};
 use anyhow::{anyhow, bail};
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 /// Most archive pages read to catch up in one pull.
@@ -27,12 +28,13 @@ pub fn pull(
     client: &Client,
     friend_url: &str,
     bootstrap_pages: u64,
+    identities: &[age::x25519::Identity],
 ) -> anyhow::Result<PullReport> {
     let friend = lock(store)
         .friend(friend_url)?
         .filter(|f| f.state == "friend")
         .ok_or_else(|| anyhow!("{friend_url} is not a friend"))?;
-    let result = pull_inner(store, client, &friend, bootstrap_pages);
+    let result = pull_inner(store, client, &friend, bootstrap_pages, identities);
     if let Err(e) = &result {
         lock(store).set_pull_error(friend_url, &format!("{e:#}"))?;
     }
@@ -44,6 +46,7 @@ fn pull_inner(
     client: &Client,
     friend: &crate::store::Friend,
     bootstrap_pages: u64,
+    identities: &[age::x25519::Identity],
 ) -> anyhow::Result<PullReport> {
     let mut report = PullReport {
         requests: 1,
@@ -101,14 +104,36 @@ fn pull_inner(
     changes.sort_by_key(|c| c.seq);
     changes.dedup_by_key(|c| c.seq);
 
+    // Friends-only posts are fetched and opened before the store is locked.
+    let mut opened: HashMap<u64, FriendItem> = HashMap::new();
+    let mut new_epochs: Vec<(u32, String)> = Vec::new();
+    for c in changes.iter().filter(|c| c.op == "private") {
+        match open_private(store, client, friend, c, identities, &mut new_epochs, &mut report) {
+            Ok(item) => {
+                opened.insert(c.seq, item);
+            }
+            Err(_) => report.skipped += 1, // not for us (any more), or tampered
+        }
+    }
+
     let mut st = lock(store);
     st.transaction(|s| {
         if reset {
-            for it in s.friend_items()?.iter().filter(|i| i.friend == friend.url) {
+            for it in s.friend_items(true)?.iter().filter(|i| i.friend == friend.url) {
                 s.delete_item(&friend.url, &it.id)?;
             }
         }
+        for (epoch, identity) in &new_epochs {
+            s.add_friend_epoch(&friend.url, *epoch, identity)?;
+        }
         for c in &changes {
+            if c.op == "private" {
+                if let Some(item) = opened.get(&c.seq) {
+                    s.upsert_item(item)?;
+                    report.applied += 1;
+                }
+                continue;
+            }
             match check_change(&friend.url, c) {
                 Ok(Some(item)) => s.upsert_item(&item)?,
                 Ok(None) => s.delete_item(&friend.url, &c.id)?,
@@ -122,6 +147,61 @@ fn pull_inner(
         s.set_pull_ok(&friend.url, head.last_seq as i64, etag.as_deref(), now_ms())
     })?;
     Ok(report)
+}
+
+/// Fetches, decrypts and verifies one friends-only post.
+fn open_private(
+    store: &Mutex<Store>,
+    client: &Client,
+    friend: &crate::store::Friend,
+    c: &Change,
+    identities: &[age::x25519::Identity],
+    new_epochs: &mut Vec<(u32, String)>,
+    report: &mut PullReport,
+) -> anyhow::Result<FriendItem> {
+    let prefix = format!("{}{}", friend.url, protocol::PRIVATE_DIR);
+    if !c.id.starts_with(&prefix) {
+        bail!("friends-only post {} is not under {prefix}", c.id);
+    }
+    let blob = match client.get(&c.id, None, MAX_DOCUMENT)? {
+        Fetched::Body { bytes, .. } => bytes,
+        Fetched::NotModified => bail!("unexpected 304"),
+    };
+    report.requests += 1;
+    let epoch = private::post_epoch(&blob)?;
+    let cached = lock(store).friend_epoch(&friend.url, epoch)?;
+    let known = new_epochs.iter().find(|(e, _)| *e == epoch).map(|(_, i)| i.clone());
+    let group: age::x25519::Identity = match cached.or(known) {
+        Some(text) => text.parse().map_err(|e| anyhow!("stored group key is damaged: {e}"))?,
+        None => {
+            let url = format!("{prefix}{}", protocol::epoch_file(epoch));
+            let sealed = match client.get(&url, None, MAX_DOCUMENT)? {
+                Fetched::Body { bytes, .. } => bytes,
+                Fetched::NotModified => bail!("unexpected 304"),
+            };
+            report.requests += 1;
+            let group = private::open_epoch(&sealed, identities)?;
+            use age::secrecy::ExposeSecret as _;
+            new_epochs.push((epoch, group.to_string().expose_secret().to_string()));
+            group
+        }
+    };
+    let author = protocol::decode_key(&friend.signing_key).map_err(|e| anyhow!(e))?;
+    let item = private::open_post(&blob, &group, &author)?;
+    if !item.url.starts_with(&friend.url) {
+        bail!("friends-only post claims a URL outside {}", friend.url);
+    }
+    let published = chrono::DateTime::parse_from_rfc3339(&item.published).map_err(|_| anyhow!("bad date"))?;
+    Ok(FriendItem {
+        friend: friend.url.clone(),
+        id: c.id.clone(),
+        title: item.title.as_deref().map(super::inbox::clean_name),
+        content_html: sanitize::clean(&item.content_html, &item.url),
+        published: published.to_rfc3339(),
+        updated: item.updated,
+        tags: item.tags.into_iter().take(20).collect(),
+        private: true,
+    })
 }
 
 /// `https://a/federation/feed.json` → `https://a/`
@@ -164,6 +244,7 @@ pub fn check_change(friend: &str, c: &Change) -> Result<Option<FriendItem>, Stri
                     .take(20)
                     .map(|t| t.chars().filter(|c| !c.is_control()).take(50).collect())
                     .collect(),
+                private: false,
             }))
         }
         _ => Err(format!(

@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 pub struct Keys {
     pub signing: SigningKey,
     pub encryption: age::x25519::Identity,
+    /// Encryption keys replaced by `keys rotate`, kept so messages sent to
+    /// them still open.
+    pub retired: Vec<age::x25519::Identity>,
 }
 
 impl Keys {
@@ -20,6 +23,14 @@ impl Keys {
     }
     pub fn encryption_public(&self) -> String {
         self.encryption.to_public().to_string()
+    }
+
+    /// Every identity that may open something sent to this site: the current
+    /// key first, then retired ones.
+    pub fn identities(&self) -> Vec<age::x25519::Identity> {
+        std::iter::once(self.encryption.clone())
+            .chain(self.retired.iter().cloned())
+            .collect()
     }
 }
 
@@ -116,10 +127,42 @@ pub fn load(root: &Path) -> anyhow::Result<Keys> {
         .trim()
         .parse::<age::x25519::Identity>()
         .map_err(|e| anyhow!("{}: not an age identity: {e}", encryption_path.display()))?;
+    let mut retired = Vec::new();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("encryption-retired-") && n.ends_with(".key"))
+        })
+        .collect();
+    names.sort();
+    names.reverse(); // newest first
+    for path in names {
+        let id = read_secret(&path)?
+            .trim()
+            .parse::<age::x25519::Identity>()
+            .map_err(|e| anyhow!("{}: not an age identity: {e}", path.display()))?;
+        retired.push(id);
+    }
     Ok(Keys {
         signing: SigningKey::from_bytes(&seed),
         encryption,
+        retired,
     })
+}
+
+/// Replaces the encryption key; the old one is kept (retired) for decryption.
+pub fn rotate_encryption(root: &Path) -> anyhow::Result<Keys> {
+    let dir = keys_dir(root);
+    let current = dir.join("encryption.key");
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+    let retired = dir.join(format!("encryption-retired-{stamp}.key"));
+    std::fs::rename(&current, &retired)
+        .with_context(|| format!("cannot retire {}", current.display()))?;
+    ensure(root)
 }
 
 fn read_secret(path: &Path) -> anyhow::Result<String> {
@@ -164,6 +207,18 @@ mod tests {
             assert_eq!(mode(&dir.path().join(".social/keys/signing.key")), 0o600);
             assert_eq!(mode(&dir.path().join(".social/keys/encryption.key")), 0o600);
         }
+    }
+
+    #[test]
+    fn rotation_keeps_the_old_key_for_decryption() {
+        let dir = tempfile::tempdir().unwrap();
+        let before = ensure(dir.path()).unwrap();
+        let after = rotate_encryption(dir.path()).unwrap();
+        assert_ne!(before.encryption_public(), after.encryption_public());
+        assert_eq!(after.signing_public(), before.signing_public());
+        let ids = after.identities();
+        assert_eq!(ids.len(), 2);
+        assert_eq!(ids[1].to_public().to_string(), before.encryption_public());
     }
 
     #[test]

@@ -23,7 +23,20 @@ pub fn enqueue(
     kind: &str,
     body: &serde_json::Value,
 ) -> anyhow::Result<String> {
-    let id = super::new_id()?;
+    enqueue_with_id(store, &super::new_id()?, recipient, inbox, kind, body)
+}
+
+/// Like [`enqueue`] with a chosen id (a private message keeps one id from
+/// the conversation log to the recipient's de-duplication).
+pub fn enqueue_with_id(
+    store: &Store,
+    id: &str,
+    recipient: &str,
+    inbox: &str,
+    kind: &str,
+    body: &serde_json::Value,
+) -> anyhow::Result<String> {
+    let id = id.to_string();
     let now = now_ms();
     store.enqueue(&OutMsg {
         id: id.clone(),

@@ -31,7 +31,18 @@ pub mod types {
     pub const FRIEND_ACCEPT: &str = "friend.accept";
     pub const FRIEND_REMOVE: &str = "friend.remove";
     pub const FEED_UPDATED: &str = "feed.updated";
-    pub const ALL: &[&str] = &[FRIEND_REQUEST, FRIEND_ACCEPT, FRIEND_REMOVE, FEED_UPDATED];
+    pub const MESSAGE: &str = "message";
+    pub const MESSAGE_CLEAR: &str = "message.clear";
+    pub const KEYS_UPDATED: &str = "keys.updated";
+    pub const ALL: &[&str] = &[
+        FRIEND_REQUEST,
+        FRIEND_ACCEPT,
+        FRIEND_REMOVE,
+        FEED_UPDATED,
+        MESSAGE,
+        MESSAGE_CLEAR,
+        KEYS_UPDATED,
+    ];
 }
 
 /// What travels in the body of `POST /inbox`.
@@ -69,6 +80,22 @@ pub struct FeedUpdated {
     pub feed: String,
     /// The sequence number of the newest change in the feed.
     pub version: u64,
+}
+
+/// A private message: the text, padded and sealed to the recipient's
+/// encryption key (see `federation::private`), as base64.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub ciphertext: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct MessageClear {}
+
+/// The sender now encrypts to a new key; the signing key is unchanged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeysUpdated {
+    pub encryption: String,
 }
 
 /// `/.well-known/microsocial.json`
@@ -142,6 +169,13 @@ pub fn page_of(seq: u64) -> u64 {
     seq.saturating_sub(1) / CHANGES_PER_PAGE + 1
 }
 
+/// Folder of sealed friends-only posts and epoch keys.
+pub const PRIVATE_DIR: &str = "federation/private/";
+
+pub fn epoch_file(epoch: u32) -> String {
+    format!("epoch-{epoch}.age")
+}
+
 pub fn page_path(n: u64) -> String {
     format!("federation/changes/{n}.json")
 }
@@ -160,13 +194,18 @@ pub enum Reject {
     KeyMismatch(String),
     NotFriend,
     Replay,
+    /// A message that does not decrypt (tampered, or for another key).
+    Undecryptable(String),
 }
 
 impl Reject {
     pub fn status(&self) -> u16 {
         match self {
             Reject::TooLarge => 413,
-            Reject::Malformed(_) | Reject::UnsupportedVersion(_) | Reject::UnknownType(_) => 400,
+            Reject::Malformed(_)
+            | Reject::UnsupportedVersion(_)
+            | Reject::UnknownType(_)
+            | Reject::Undecryptable(_) => 400,
             Reject::WrongRecipient => 421,
             Reject::Expired | Reject::MissingSignature | Reject::BadSignature => 401,
             Reject::KeyMismatch(_) | Reject::NotFriend => 403,
@@ -187,6 +226,7 @@ impl Reject {
             Reject::KeyMismatch(_) => "key_mismatch",
             Reject::NotFriend => "not_friend",
             Reject::Replay => "replay",
+            Reject::Undecryptable(_) => "undecryptable",
         }
     }
 }
@@ -211,6 +251,7 @@ impl std::fmt::Display for Reject {
             Reject::KeyMismatch(m) => write!(f, "key mismatch: {m}"),
             Reject::NotFriend => write!(f, "sender is not a friend of this site"),
             Reject::Replay => write!(f, "message id was already received"),
+            Reject::Undecryptable(m) => write!(f, "message cannot be decrypted: {m}"),
         }
     }
 }

@@ -21,6 +21,8 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = embed!(
     "404.html",
     "timeline.html",
     "friends.html",
+    "home.html",
+    "thread.html",
     "atom.xml",
     "sitemap.xml",
     "robots.txt",

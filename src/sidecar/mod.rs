@@ -51,6 +51,7 @@ pub struct Sidecar {
     outbox_wake: Mutex<bool>,
     outbox_cv: Condvar,
     log: log::Logger,
+    identities: Vec<age::x25519::Identity>,
 }
 
 fn guard<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -62,6 +63,7 @@ impl Sidecar {
         let output = node.root.join("public");
         let serve_public = node.config.sidecar.serve_public;
         let log = log::Logger::new(&node.config.sidecar.log_level);
+        let node_identities = node.me.keys.identities();
         Sidecar {
             node,
             output,
@@ -73,6 +75,7 @@ impl Sidecar {
             outbox_wake: Mutex::new(false),
             outbox_cv: Condvar::new(),
             log,
+            identities: node_identities,
         }
     }
 
@@ -227,7 +230,11 @@ impl Sidecar {
                 self.request_pull(from, u64::MAX);
                 self.request_rebuild();
             }
-            Accepted::Removed { .. } => self.request_rebuild(),
+            Accepted::Removed { .. } | Accepted::Message { .. } | Accepted::Cleared { .. } => {
+                // The private view shows messages; the public site drops a removed friend.
+                self.request_rebuild()
+            }
+            Accepted::KeysUpdated { .. } => self.request_rebuild(),
             Accepted::FeedUpdated {
                 from,
                 version,
@@ -286,6 +293,7 @@ impl Sidecar {
                 &self.node.client,
                 &friend,
                 cfg.bootstrap_pages,
+                &self.identities,
             );
             let last_seq = lock(&self.node.store)
                 .friend(&friend)
@@ -367,6 +375,7 @@ impl Sidecar {
             force: false,
             base_url: None,
             publish_log: true,
+            private_output: Some(self.node.root.join(".social").join("private")),
         };
         match pipeline::build(&opts) {
             Ok(report) => {
