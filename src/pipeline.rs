@@ -48,7 +48,11 @@ struct PrivateData {
 
 fn private_data(store: &Store) -> anyhow::Result<PrivateData> {
     let (friends, posts) = friends_from_store(store, true)?;
-    let names: HashMap<String, String> = store.friends()?.into_iter().map(|f| (f.url, f.name)).collect();
+    let names: HashMap<String, String> = store
+        .friends()?
+        .into_iter()
+        .map(|f| (f.url, f.name))
+        .collect();
     let mut threads = Vec::new();
     let mut unread = HashMap::new();
     for (peer, _, n, _) in store.conversations()? {
@@ -380,14 +384,22 @@ impl Sealer {
                 let group = identity
                     .parse()
                     .map_err(|e| anyhow!("stored group key of epoch {epoch} is damaged: {e}"))?;
-                return Ok(Sealer { epoch, group, recipients });
+                return Ok(Sealer {
+                    epoch,
+                    group,
+                    recipients,
+                });
             }
         }
         let epoch = store.my_epoch()?.map_or(1, |(e, _, _)| e + 1);
         let group = age::x25519::Identity::generate();
         use age::secrecy::ExposeSecret as _;
         store.add_my_epoch(epoch, group.to_string().expose_secret(), &recipients)?;
-        Ok(Sealer { epoch, group, recipients })
+        Ok(Sealer {
+            epoch,
+            group,
+            recipients,
+        })
     }
 
     /// `federation/private/<id>.age`; the id is derived from a signature so
@@ -397,7 +409,10 @@ impl Sealer {
         let sig = keys
             .signing
             .sign(format!("microsocial private-post id\n{}", e.source).as_bytes());
-        let id: String = sig.to_bytes()[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let id: String = sig.to_bytes()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         format!("{}{id}.age", protocol::PRIVATE_DIR)
     }
 
@@ -412,7 +427,10 @@ impl Sealer {
 }
 
 /// Friends and their cached posts from the state store, for the timeline.
-fn friends_from_store(store: &Store, private: bool) -> anyhow::Result<(Vec<FriendInfo>, Vec<FriendPost>)> {
+fn friends_from_store(
+    store: &Store,
+    private: bool,
+) -> anyhow::Result<(Vec<FriendInfo>, Vec<FriendPost>)> {
     let friends: Vec<FriendInfo> = store
         .friends()?
         .into_iter()
@@ -561,14 +579,26 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
     };
     if let Some(sealer) = &sealer {
         items.push((
-            format!("{}{}", protocol::PRIVATE_DIR, protocol::epoch_file(sealer.epoch)),
-            Fp::new(globals).str("epoch").num(sealer.epoch as u128).str(&sealer.recipients).done(),
+            format!(
+                "{}{}",
+                protocol::PRIVATE_DIR,
+                protocol::epoch_file(sealer.epoch)
+            ),
+            Fp::new(globals)
+                .str("epoch")
+                .num(sealer.epoch as u128)
+                .str(&sealer.recipients)
+                .done(),
             Item::Epoch,
         ));
         for &i in &site.private_posts {
             items.push((
                 sealer.blob_path(&keys, &site.entries[i]),
-                Fp::new(globals).str("sealed").num(entry_fp[i]).num(sealer.epoch as u128).done(),
+                Fp::new(globals)
+                    .str("sealed")
+                    .num(entry_fp[i])
+                    .num(sealer.epoch as u128)
+                    .done(),
                 Item::Sealed(i),
             ));
         }
@@ -586,7 +616,11 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         if let Some(sealer) = &sealer {
             for &i in &site.private_posts {
                 current.push(feedlog::Published {
-                    id: format!("{}{}", site.base_url(), sealer.blob_path(&keys, &site.entries[i])),
+                    id: format!(
+                        "{}{}",
+                        site.base_url(),
+                        sealer.blob_path(&keys, &site.entries[i])
+                    ),
                     hash: format!("{:032x}", entry_fp[i]),
                     private: true,
                 });
@@ -729,9 +763,16 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
                     .with_context(|| format!("cannot read {}", path.display()))?,
                 Item::Bytes(b) => b.clone(),
                 Item::Sealed(i) => {
-                    let sealer = sealer.as_ref().ok_or_else(|| anyhow!("internal: no epoch for {rel}"))?;
+                    let sealer = sealer
+                        .as_ref()
+                        .ok_or_else(|| anyhow!("internal: no epoch for {rel}"))?;
                     let item = feed_item(&site, &htmls, *i)?;
-                    federation::private::seal_post(&item, &keys.signing, &sealer.group.to_public(), sealer.epoch)?
+                    federation::private::seal_post(
+                        &item,
+                        &keys.signing,
+                        &sealer.group.to_public(),
+                        sealer.epoch,
+                    )?
                 }
                 Item::FeedHead | Item::FeedPage(_) | Item::Epoch => feed_docs
                     .get(&k)
@@ -890,7 +931,12 @@ fn write_private_view(
     data: PrivateData,
     dir: &Path,
 ) -> anyhow::Result<()> {
-    let own: Vec<usize> = site.posts.iter().chain(&site.private_posts).copied().collect();
+    let own: Vec<usize> = site
+        .posts
+        .iter()
+        .chain(&site.private_posts)
+        .copied()
+        .collect();
     site.set_timeline(own, data.friends, data.posts);
     let need: HashSet<usize> = site
         .timeline
@@ -907,16 +953,26 @@ fn write_private_view(
         .threads
         .iter()
         .map(|(peer, name, messages)| render::Thread {
-            slug: format!("{}-{:08x}", slug::slugify(name), xxhash_rust::xxh3::xxh3_64(peer.as_bytes()) as u32),
+            slug: format!(
+                "{}-{:08x}",
+                slug::slugify(name),
+                xxhash_rust::xxh3::xxh3_64(peer.as_bytes()) as u32
+            ),
             name,
             url: peer,
             unread: data.unread.get(peer).copied().unwrap_or(0),
             messages,
         })
         .collect();
-    let mut files = vec![("index.html".to_string(), renderer.render_home(PRIVATE_VIEW_ENTRIES, &threads)?)];
+    let mut files = vec![(
+        "index.html".to_string(),
+        renderer.render_home(PRIVATE_VIEW_ENTRIES, &threads)?,
+    )];
     for t in &threads {
-        files.push((format!("messages/{}/index.html", t.slug), renderer.render_thread(t)?));
+        files.push((
+            format!("messages/{}/index.html", t.slug),
+            renderer.render_thread(t)?,
+        ));
     }
     crate::federation::keys::create_private_dir(dir.parent().unwrap_or(dir))?;
     let out = Output::new(dir)?;

@@ -180,7 +180,12 @@ impl Site {
         self.set_timeline(own, friends, posts);
     }
 
-    pub fn set_timeline(&mut self, mut own: Vec<usize>, friends: Vec<FriendInfo>, mut posts: Vec<FriendPost>) {
+    pub fn set_timeline(
+        &mut self,
+        mut own: Vec<usize>,
+        friends: Vec<FriendInfo>,
+        mut posts: Vec<FriendPost>,
+    ) {
         own.sort_by(|&a, &b| {
             let (a, b) = (&self.entries[a], &self.entries[b]);
             b.date.cmp(&a.date).then_with(|| b.source.cmp(&a.source))

@@ -428,7 +428,8 @@ impl Store {
     }
 
     pub fn delivered(&self, id: &str) -> anyhow::Result<()> {
-        self.conn.execute("DELETE FROM outbox WHERE id = ?1", [id])?;
+        self.conn
+            .execute("DELETE FROM outbox WHERE id = ?1", [id])?;
         self.conn.execute(
             "UPDATE messages SET state = 'delivered' WHERE id = ?1 AND direction = 'out'",
             [id],
@@ -509,18 +510,24 @@ impl Store {
     }
 
     pub fn mark_read(&self, peer: &str) -> anyhow::Result<()> {
-        self.conn
-            .execute("UPDATE messages SET read = 1 WHERE peer = ?1 AND direction = 'in'", [peer])?;
+        self.conn.execute(
+            "UPDATE messages SET read = 1 WHERE peer = ?1 AND direction = 'in'",
+            [peer],
+        )?;
         Ok(())
     }
 
     pub fn clear_messages(&self, peer: &str) -> anyhow::Result<usize> {
-        Ok(self.conn.execute("DELETE FROM messages WHERE peer = ?1", [peer])?)
+        Ok(self
+            .conn
+            .execute("DELETE FROM messages WHERE peer = ?1", [peer])?)
     }
 
     pub fn set_encryption_key(&self, url: &str, key: &str) -> anyhow::Result<()> {
-        self.conn
-            .execute("UPDATE friends SET encryption_key = ?2 WHERE url = ?1", params![url, key])?;
+        self.conn.execute(
+            "UPDATE friends SET encryption_key = ?2 WHERE url = ?1",
+            params![url, key],
+        )?;
         Ok(())
     }
 
@@ -780,7 +787,11 @@ mod tests {
             ..item
         })
         .unwrap();
-        assert_eq!(s.friend_items(false).unwrap().len(), 1, "public view has no private posts");
+        assert_eq!(
+            s.friend_items(false).unwrap().len(),
+            1,
+            "public view has no private posts"
+        );
         assert_eq!(s.friend_items(true).unwrap().len(), 2);
         s.remove_friend("https://a.example/").unwrap();
         assert!(s.friend_items(true).unwrap().is_empty());
@@ -840,7 +851,10 @@ mod tests {
             ..m.clone()
         })
         .unwrap();
-        assert_eq!(s.conversations().unwrap(), vec![("https://b/".to_string(), 2, 1, 2)]);
+        assert_eq!(
+            s.conversations().unwrap(),
+            vec![("https://b/".to_string(), 2, 1, 2)]
+        );
         s.mark_read("https://b/").unwrap();
         assert_eq!(s.conversations().unwrap()[0].2, 0);
         assert_eq!(s.clear_messages("https://b/").unwrap(), 2);

@@ -10,7 +10,11 @@ use std::process::ExitCode;
 
 fn when(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
-        .map(|d| d.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string())
+        .map(|d| {
+            d.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
         .unwrap_or_default()
 }
 
@@ -57,7 +61,11 @@ fn list(node: &Node) -> anyhow::Result<ExitCode> {
     }
     for (peer, total, unread, last) in convs {
         let name = st.friend(&peer)?.map_or(peer.clone(), |f| f.name);
-        let unread = if unread > 0 { format!(", {unread} unread") } else { String::new() };
+        let unread = if unread > 0 {
+            format!(", {unread} unread")
+        } else {
+            String::new()
+        };
         println!("{name:<24} {total} message(s){unread}, last {}", when(last));
     }
     Ok(ExitCode::SUCCESS)

@@ -13,7 +13,10 @@ pub fn run(root: &Path, args: &KeysArgs) -> anyhow::Result<ExitCode> {
             println!("signing    {}", k.signing_public());
             println!("encryption {}", k.encryption_public());
             if !k.retired.is_empty() {
-                println!("({} retired encryption key(s) kept for reading old messages)", k.retired.len());
+                println!(
+                    "({} retired encryption key(s) kept for reading old messages)",
+                    k.retired.len()
+                );
             }
         }
         KeysAction::Rotate => {

@@ -192,7 +192,9 @@ fn respond(request: tiny_http::Request, output: &Path, state: &Mutex<State>) -> 
     // localhost preview maps it to /home/.
     let private = output.parent().map(|p| p.join("private"));
     let resolved = match (url.strip_prefix("/home"), &private) {
-        (Some(rest), Some(dir)) if rest.is_empty() || rest.starts_with('/') => crate::webfiles::resolve(dir, rest),
+        (Some(rest), Some(dir)) if rest.is_empty() || rest.starts_with('/') => {
+            crate::webfiles::resolve(dir, rest)
+        }
         _ => crate::webfiles::resolve(output, &url),
     };
     let (status, path) = match resolved {

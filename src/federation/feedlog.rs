@@ -33,11 +33,7 @@ pub struct Diff {
     pub deletes: Vec<String>,
 }
 
-pub fn diff(
-    current: &[Published],
-    published: &HashMap<String, String>,
-    first_sync: bool,
-) -> Diff {
+pub fn diff(current: &[Published], published: &HashMap<String, String>, first_sync: bool) -> Diff {
     let mut d = Diff::default();
     for (i, Published { id, hash, .. }) in current.iter().enumerate() {
         if published.get(id) != Some(hash) {
@@ -236,7 +232,8 @@ mod tests {
         );
         let d = diff(&current, &s.published().unwrap(), false);
         assert_eq!(record(&mut s, &current, &d, &item).unwrap(), 151);
-        let head: FeedHead = serde_json::from_slice(&head_bytes(&s, "https://a/").unwrap()).unwrap();
+        let head: FeedHead =
+            serde_json::from_slice(&head_bytes(&s, "https://a/").unwrap()).unwrap();
         let last = head.changes.last().unwrap();
         assert_eq!((last.op.as_str(), last.item.is_none()), ("private", true));
         assert_eq!(page_version(1, 150), 100);

@@ -218,7 +218,11 @@ impl Node {
             encryption: self.me.keys.encryption_public(),
         })?;
         lock(&self.store).transaction(|s| {
-            let friends: Vec<Friend> = s.friends()?.into_iter().filter(|f| f.state != "incoming").collect();
+            let friends: Vec<Friend> = s
+                .friends()?
+                .into_iter()
+                .filter(|f| f.state != "incoming")
+                .collect();
             for f in &friends {
                 outbox::enqueue(s, &f.url, &f.inbox, types::KEYS_UPDATED, &body)?;
             }

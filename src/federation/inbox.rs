@@ -31,9 +31,15 @@ pub enum Accepted {
         version: u64,
         pull: bool,
     },
-    Message { from: String },
-    Cleared { from: String },
-    KeysUpdated { from: String },
+    Message {
+        from: String,
+    },
+    Cleared {
+        from: String,
+    },
+    KeysUpdated {
+        from: String,
+    },
 }
 
 impl Accepted {

@@ -108,7 +108,15 @@ fn pull_inner(
     let mut opened: HashMap<u64, FriendItem> = HashMap::new();
     let mut new_epochs: Vec<(u32, String)> = Vec::new();
     for c in changes.iter().filter(|c| c.op == "private") {
-        match open_private(store, client, friend, c, identities, &mut new_epochs, &mut report) {
+        match open_private(
+            store,
+            client,
+            friend,
+            c,
+            identities,
+            &mut new_epochs,
+            &mut report,
+        ) {
             Ok(item) => {
                 opened.insert(c.seq, item);
             }
@@ -119,7 +127,11 @@ fn pull_inner(
     let mut st = lock(store);
     st.transaction(|s| {
         if reset {
-            for it in s.friend_items(true)?.iter().filter(|i| i.friend == friend.url) {
+            for it in s
+                .friend_items(true)?
+                .iter()
+                .filter(|i| i.friend == friend.url)
+            {
                 s.delete_item(&friend.url, &it.id)?;
             }
         }
@@ -170,9 +182,14 @@ fn open_private(
     report.requests += 1;
     let epoch = private::post_epoch(&blob)?;
     let cached = lock(store).friend_epoch(&friend.url, epoch)?;
-    let known = new_epochs.iter().find(|(e, _)| *e == epoch).map(|(_, i)| i.clone());
+    let known = new_epochs
+        .iter()
+        .find(|(e, _)| *e == epoch)
+        .map(|(_, i)| i.clone());
     let group: age::x25519::Identity = match cached.or(known) {
-        Some(text) => text.parse().map_err(|e| anyhow!("stored group key is damaged: {e}"))?,
+        Some(text) => text
+            .parse()
+            .map_err(|e| anyhow!("stored group key is damaged: {e}"))?,
         None => {
             let url = format!("{prefix}{}", protocol::epoch_file(epoch));
             let sealed = match client.get(&url, None, MAX_DOCUMENT)? {
@@ -191,7 +208,8 @@ fn open_private(
     if !item.url.starts_with(&friend.url) {
         bail!("friends-only post claims a URL outside {}", friend.url);
     }
-    let published = chrono::DateTime::parse_from_rfc3339(&item.published).map_err(|_| anyhow!("bad date"))?;
+    let published =
+        chrono::DateTime::parse_from_rfc3339(&item.published).map_err(|_| anyhow!("bad date"))?;
     Ok(FriendItem {
         friend: friend.url.clone(),
         id: c.id.clone(),

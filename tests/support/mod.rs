@@ -1,0 +1,213 @@
+//! Shared harness for tests that run real sites and sidecars on 127.0.0.1.
+#![allow(dead_code)]
+
+use microsocial::federation::{keys, protocol};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_microsocial");
+pub const WAIT: Duration = Duration::from_secs(15);
+
+pub struct Site {
+    pub dir: tempfile::TempDir,
+    pub port: u16,
+    pub sidecar: Option<Child>,
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Site {
+    pub fn new(name: &str) -> Site {
+        Site::with_port(name, free_port(), "")
+    }
+
+    /// A site on `port`; `federation_extra` is appended to `[federation]`.
+    pub fn with_port(name: &str, port: u16, federation_extra: &str) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("http://127.0.0.1:{port}/");
+        let out = Command::new(BIN)
+            .args([
+                "init",
+                "--title",
+                &format!("{name}'s site"),
+                "--url",
+                &url,
+                "--author",
+                name,
+            ])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut cfg = std::fs::read_to_string(dir.path().join("social.toml")).unwrap();
+        cfg.push_str(&format!(
+            "\n[sidecar]\nbind = \"127.0.0.1:{port}\"\nserve_public = true\nrebuild_debounce_ms = 50\n\n[federation]\nallow_private_addresses = true\nretry_initial_ms = 300\n{federation_extra}"
+        ));
+        std::fs::write(dir.path().join("social.toml"), cfg).unwrap();
+        let site = Site {
+            dir,
+            port,
+            sidecar: None,
+        };
+        site.ok(&["build"]);
+        site
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .arg("--root")
+            .arg(self.root())
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn start(&mut self) {
+        let log = std::fs::File::create(self.root().join("sidecar.log")).unwrap();
+        let child = Command::new(BIN)
+            .arg("--root")
+            .arg(self.root())
+            .arg("sidecar")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        self.sidecar = Some(child);
+        let health = format!("{}health", self.url());
+        wait_until("sidecar health", || ureq::get(&health).call().is_ok());
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.sidecar.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn timeline(&self) -> String {
+        std::fs::read_to_string(self.root().join("public/timeline/index.html")).unwrap_or_default()
+    }
+
+    pub fn friends_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.ok(&["friends", "--json"])).unwrap()
+    }
+
+    pub fn state_of(&self, other: &Site) -> Option<String> {
+        self.friends_json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["url"] == other.url())
+            .map(|f| f["state"].as_str().unwrap().to_string())
+    }
+
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.root().join(".social/state.db")).unwrap()
+    }
+
+    pub fn count(&self, table: &str) -> i64 {
+        self.db()
+            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.root().join("sidecar.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while start.elapsed() < WAIT {
+        if cond() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out after {WAIT:?} waiting for {what}");
+}
+
+/// Two running sites that are friends.
+pub fn befriend(a: &Site, b: &Site) {
+    a.ok(&["friends", "add", &b.url()]);
+    assert_eq!(b.state_of(a).as_deref(), Some("incoming"));
+    assert_eq!(a.state_of(b).as_deref(), Some("outgoing"));
+    b.ok(&["friends", "accept", &a.url()]);
+    wait_until("friendship on both sides", || {
+        a.state_of(b).as_deref() == Some("friend") && b.state_of(a).as_deref() == Some("friend")
+    });
+}
+
+/// POSTs raw bytes to `site`'s inbox; returns (status, error code).
+pub fn post(site: &Site, body: &[u8], sig: Option<&str>) -> (u16, String) {
+    let mut req =
+        ureq::post(&format!("{}inbox", site.url())).set("Content-Type", "application/json");
+    if let Some(s) = sig {
+        req = req.set(protocol::SIGNATURE_HEADER, s);
+    }
+    match req.send_bytes(body) {
+        Ok(r) => (r.status(), String::new()),
+        Err(ureq::Error::Status(code, r)) => {
+            let v: serde_json::Value =
+                serde_json::from_str(&r.into_string().unwrap_or_default()).unwrap_or_default();
+            (code, v["error"].as_str().unwrap_or("").to_string())
+        }
+        Err(e) => panic!("transport error: {e}"),
+    }
+}
+
+pub fn id() -> String {
+    microsocial::federation::new_id().unwrap()
+}
+
+pub fn feed_ping(from: &Site, to: &Site, sent: chrono::DateTime<chrono::Utc>, id: &str) -> Vec<u8> {
+    protocol::envelope_bytes(
+        protocol::types::FEED_UPDATED,
+        id,
+        &from.url(),
+        &to.url(),
+        sent,
+        &serde_json::json!({"feed": format!("{}federation/feed.json", from.url()), "version": 1}),
+    )
+}
+
+pub fn signing_key(site: &Site) -> ed25519_dalek::SigningKey {
+    keys::load(site.root()).unwrap().signing
+}
