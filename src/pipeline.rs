@@ -261,6 +261,8 @@ struct Loaded {
     pub theme: Theme,
     pub config_bytes: Vec<u8>,
     pub sources: Vec<Source>,
+    /// Broken links to other sources: fatal for `build`, listed by `check`.
+    pub link_problems: Vec<Problem>,
 }
 
 fn load(
@@ -300,16 +302,14 @@ fn load(
             htmls[i] = Some(html);
         }
     }
-    if !problems.is_empty() {
-        problems.sort();
-        return Err(Problems(problems).into());
-    }
+    problems.sort();
     Ok(Loaded {
         site,
         htmls,
         theme,
         config_bytes,
         sources,
+        link_problems: problems,
     })
 }
 
@@ -520,6 +520,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         theme,
         config_bytes,
         sources,
+        link_problems,
     } = load(
         &opts.root,
         opts.drafts,
@@ -528,6 +529,9 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         opts.force,
     )?;
     timer.lap("content");
+    if !link_problems.is_empty() {
+        return Err(Problems(link_problems).into());
+    }
     let keys = keys::ensure(&opts.root)?;
     let mut store = Store::open(&opts.root)?;
     let (friends, friend_posts) = friends_from_store(&store, false)?;
@@ -886,7 +890,7 @@ pub fn check(root: &Path, drafts: bool) -> anyhow::Result<Vec<Problem>> {
     }
     let base_url = site.base_url();
     let base_path = site.config.site.base_path();
-    let mut problems = Vec::new();
+    let mut problems = loaded.link_problems.clone();
     for &i in site.posts.iter().chain(&site.pages) {
         let Some(html) = &loaded.htmls[i] else {
             continue;
