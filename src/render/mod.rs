@@ -368,6 +368,26 @@ struct Pagination {
     newer: Option<String>,
 }
 
+impl Pagination {
+    /// Links for page `archive` (None: the first page) of a list with `last`
+    /// archive pages numbered from the oldest; `at` gives a page's URL.
+    fn new(archive: Option<usize>, last: usize, at: impl Fn(Option<usize>) -> String) -> Pagination {
+        let (older, newer) = match archive {
+            None => ((last > 0).then(|| at(Some(last))), None),
+            Some(n) => (
+                (n > 1).then(|| at(Some(n - 1))),
+                Some(if n < last { at(Some(n + 1)) } else { at(None) }),
+            ),
+        };
+        Pagination {
+            number: archive,
+            last,
+            older,
+            newer,
+        }
+    }
+}
+
 pub struct Renderer<'a> {
     pub site: &'a Site,
     tera: Tera,
@@ -546,22 +566,7 @@ impl<'a> Renderer<'a> {
                     .collect::<anyhow::Result<Vec<_>>>()?;
                 ctx.insert("posts", &posts);
                 let at = |n: Option<usize>| self.path(&page_dir(site, tag, n));
-                let (older, newer) = match archive {
-                    None => ((last > 0).then(|| at(Some(last))), None),
-                    Some(n) => (
-                        (n > 1).then(|| at(Some(n - 1))),
-                        Some(if n < last { at(Some(n + 1)) } else { at(None) }),
-                    ),
-                };
-                ctx.insert(
-                    "pagination",
-                    &Pagination {
-                        number: archive,
-                        last,
-                        older,
-                        newer,
-                    },
-                );
+                ctx.insert("pagination", &Pagination::new(archive, last, at));
                 if let Some(t) = tag {
                     let t = &site.tags[t];
                     ctx.insert(
@@ -597,22 +602,7 @@ impl<'a> Renderer<'a> {
                     .collect::<anyhow::Result<Vec<_>>>()?;
                 ctx.insert("entries", &entries);
                 let at = |n: Option<usize>| self.path(&timeline_dir(n));
-                let (older, newer) = match archive {
-                    None => ((last > 0).then(|| at(Some(last))), None),
-                    Some(n) => (
-                        (n > 1).then(|| at(Some(n - 1))),
-                        Some(if n < last { at(Some(n + 1)) } else { at(None) }),
-                    ),
-                };
-                ctx.insert(
-                    "pagination",
-                    &Pagination {
-                        number: archive,
-                        last,
-                        older,
-                        newer,
-                    },
-                );
+                ctx.insert("pagination", &Pagination::new(archive, last, at));
                 self.tera("timeline.html", &ctx)
             }
             Job::Friends => {
