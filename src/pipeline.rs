@@ -349,18 +349,20 @@ enum Item {
     /// The federation feed head, or change page `n`.
     FeedHead,
     FeedPage(u64),
-    /// This epoch's group key, sealed to every friend and the author.
-    Epoch,
+    /// One file of this epoch's group key (index into `Sealer::files`).
+    EpochFile(usize),
     /// Entry `i`, a friends-only post, sealed to the epoch's group key.
     Sealed(usize),
 }
 
 /// What sealing friends-only posts needs: the epoch and its group key.
 struct Sealer {
-    epoch: u32,
+    at: federation::private::EpochRef,
     group: age::x25519::Identity,
     /// Sorted recipient keys, newline-separated (identifies the epoch).
     recipients: String,
+    /// The epoch key's sealed files, by bucket.
+    files: Vec<(u16, Vec<u8>)>,
 }
 
 impl Sealer {
@@ -379,26 +381,37 @@ impl Sealer {
         recipients.sort();
         recipients.dedup();
         let recipients = recipients.join("\n");
+        let buckets = protocol::epoch_buckets(recipients.lines().count());
         if let Some((epoch, identity, r)) = store.my_epoch()? {
-            if r == recipients {
+            let files = store.epoch_files(epoch)?;
+            if r == recipients && !files.is_empty() {
                 let group = identity
                     .parse()
                     .map_err(|e| anyhow!("stored group key of epoch {epoch} is damaged: {e}"))?;
+                let at = federation::private::EpochRef { epoch, buckets };
                 return Ok(Sealer {
-                    epoch,
+                    at,
                     group,
                     recipients,
+                    files,
                 });
             }
         }
         let epoch = store.my_epoch()?.map_or(1, |(e, _, _)| e + 1);
         let group = age::x25519::Identity::generate();
+        let list: Vec<String> = recipients.lines().map(str::to_string).collect();
+        let files = federation::private::seal_epoch_buckets(&group, &list)?;
         use age::secrecy::ExposeSecret as _;
         store.add_my_epoch(epoch, group.to_string().expose_secret(), &recipients)?;
+        for (b, bytes) in &files {
+            store.add_epoch_file(epoch, *b, bytes)?;
+        }
+        let at = federation::private::EpochRef { epoch, buckets };
         Ok(Sealer {
-            epoch,
+            at,
             group,
             recipients,
+            files,
         })
     }
 
@@ -414,15 +427,6 @@ impl Sealer {
             .map(|b| format!("{b:02x}"))
             .collect();
         format!("{}{id}.age", protocol::PRIVATE_DIR)
-    }
-
-    fn sealed_epoch(&self) -> anyhow::Result<Vec<u8>> {
-        let recipients = self
-            .recipients
-            .lines()
-            .map(federation::private::parse_recipient)
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        federation::private::seal_epoch(&self.group, &recipients)
     }
 }
 
@@ -582,26 +586,29 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         None
     };
     if let Some(sealer) = &sealer {
-        items.push((
-            format!(
-                "{}{}",
-                protocol::PRIVATE_DIR,
-                protocol::epoch_file(sealer.epoch)
-            ),
-            Fp::new(globals)
-                .str("epoch")
-                .num(sealer.epoch as u128)
-                .str(&sealer.recipients)
-                .done(),
-            Item::Epoch,
-        ));
+        for (k, (bucket, _)) in sealer.files.iter().enumerate() {
+            items.push((
+                format!(
+                    "{}{}",
+                    protocol::PRIVATE_DIR,
+                    protocol::epoch_file(sealer.at.epoch, *bucket)
+                ),
+                Fp::new(globals)
+                    .str("epoch")
+                    .num(sealer.at.epoch as u128)
+                    .num(*bucket as u128)
+                    .str(&sealer.recipients)
+                    .done(),
+                Item::EpochFile(k),
+            ));
+        }
         for &i in &site.private_posts {
             items.push((
                 sealer.blob_path(&keys, &site.entries[i]),
                 Fp::new(globals)
                     .str("sealed")
                     .num(entry_fp[i])
-                    .num(sealer.epoch as u128)
+                    .num(sealer.at.epoch as u128)
                     .done(),
                 Item::Sealed(i),
             ));
@@ -727,11 +734,6 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
             Item::FeedPage(n) => {
                 feed_docs.insert(k, feedlog::page_bytes(&store, &site_url, n)?);
             }
-            Item::Epoch => {
-                if let Some(sealer) = &sealer {
-                    feed_docs.insert(k, sealer.sealed_epoch()?);
-                }
-            }
             _ => {}
         }
     }
@@ -775,10 +777,15 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
                         &item,
                         &keys.signing,
                         &sealer.group.to_public(),
-                        sealer.epoch,
+                        sealer.at,
                     )?
                 }
-                Item::FeedHead | Item::FeedPage(_) | Item::Epoch => feed_docs
+                Item::EpochFile(f) => sealer
+                    .as_ref()
+                    .and_then(|s| s.files.get(*f))
+                    .map(|(_, b)| b.clone())
+                    .ok_or_else(|| anyhow!("internal: epoch file {rel} missing"))?,
+                Item::FeedHead | Item::FeedPage(_) => feed_docs
                     .get(&k)
                     .cloned()
                     .ok_or_else(|| anyhow!("internal: feed document {rel} was not prepared"))?,

@@ -78,6 +78,14 @@ CREATE TABLE IF NOT EXISTS my_epochs (
     recipients TEXT NOT NULL,
     created INTEGER NOT NULL
 );
+-- The sealed files of each epoch's group key (sealing is the slow part, so
+-- a build into a fresh folder reuses them).
+CREATE TABLE IF NOT EXISTS my_epoch_files (
+    epoch INTEGER NOT NULL,
+    bucket INTEGER NOT NULL,
+    bytes BLOB NOT NULL,
+    PRIMARY KEY (epoch, bucket)
+);
 -- Group keys friends shared with us.
 CREATE TABLE IF NOT EXISTS friend_epochs (
     friend TEXT NOT NULL,
@@ -551,6 +559,26 @@ impl Store {
             params![epoch as i64, identity, recipients, now_ms()],
         )?;
         Ok(())
+    }
+
+    pub fn add_epoch_file(&self, epoch: u32, bucket: u16, bytes: &[u8]) -> anyhow::Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO my_epoch_files (epoch, bucket, bytes) VALUES (?1, ?2, ?3)",
+            params![epoch as i64, bucket as i64, bytes],
+        )?;
+        Ok(())
+    }
+
+    pub fn epoch_files(&self, epoch: u32) -> anyhow::Result<Vec<(u16, Vec<u8>)>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT bucket, bytes FROM my_epoch_files WHERE epoch = ?1 ORDER BY bucket",
+        )?;
+        let rows = st
+            .query_map([epoch as i64], |r| {
+                Ok((r.get::<_, i64>(0)? as u16, r.get(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     pub fn friend_epoch(&self, friend: &str, epoch: u32) -> anyhow::Result<Option<String>> {

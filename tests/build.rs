@@ -368,16 +368,14 @@ fn bad_config_and_front_matter_fail_clearly_and_write_nothing() {
         "{err}"
     );
     for f in ["typo", "wrongtype", "baddate"] {
-        std::fs::remove_file(
-            root.join(format!(
+        std::fs::remove_file(root.join(format!(
                 "content/posts/2026-01-0{}-{f}.md",
                 ["typo", "wrongtype", "baddate"]
                     .iter()
                     .position(|x| *x == f)
                     .unwrap()
                     + 2
-            )),
-        )
+            )))
         .unwrap();
     }
     assert!(ok(root, &["check"]).contains("no problems"));

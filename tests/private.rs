@@ -259,7 +259,7 @@ fn friends_only_posts_reach_friends_only() {
         .map(|e| e.unwrap().path())
         .collect();
     blobs.sort();
-    let epoch = blobs
+    let epoch_dir = blobs
         .iter()
         .find(|p| {
             p.file_name()
@@ -268,7 +268,13 @@ fn friends_only_posts_reach_friends_only() {
                 .starts_with("epoch-")
         })
         .unwrap();
-    let sealed = std::fs::read(epoch).unwrap();
+    // Three recipients (Ann, Bo and... not Dee): one file holds the group key.
+    let files: Vec<_> = std::fs::read_dir(epoch_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let sealed = std::fs::read(&files[0]).unwrap();
     assert!(private::open_epoch(&sealed, &keys::load(b.root()).unwrap().identities()).is_ok());
     assert!(private::open_epoch(&sealed, &keys::load(d.root()).unwrap().identities()).is_err());
     let stranger = age::x25519::Identity::generate();

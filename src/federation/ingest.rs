@@ -180,7 +180,8 @@ fn open_private(
         Fetched::NotModified => bail!("unexpected 304"),
     };
     report.requests += 1;
-    let epoch = private::post_epoch(&blob)?;
+    let at = private::post_epoch(&blob)?;
+    let epoch = at.epoch;
     let cached = lock(store).friend_epoch(&friend.url, epoch)?;
     let known = new_epochs
         .iter()
@@ -191,13 +192,22 @@ fn open_private(
             .parse()
             .map_err(|e| anyhow!("stored group key is damaged: {e}"))?,
         None => {
-            let url = format!("{prefix}{}", protocol::epoch_file(epoch));
-            let sealed = match client.get(&url, None, MAX_DOCUMENT)? {
-                Fetched::Body { bytes, .. } => bytes,
-                Fetched::NotModified => bail!("unexpected 304"),
-            };
-            report.requests += 1;
-            let group = private::open_epoch(&sealed, identities)?;
+            // Our copy of the group key is in the file of our current key, or
+            // of a retired one if the author has not seen our rotation yet.
+            let mut opened = None;
+            for id in identities {
+                let bucket = protocol::bucket_of(&id.to_public().to_string(), at.buckets);
+                let url = format!("{prefix}{}", protocol::epoch_file(epoch, bucket));
+                report.requests += 1;
+                let Ok(Fetched::Body { bytes, .. }) = client.get(&url, None, MAX_DOCUMENT) else {
+                    continue;
+                };
+                if let Ok(g) = private::open_epoch(&bytes, identities) {
+                    opened = Some(g);
+                    break;
+                }
+            }
+            let group = opened.ok_or_else(|| anyhow!("not a recipient of epoch {epoch}"))?;
             use age::secrecy::ExposeSecret as _;
             new_epochs.push((epoch, group.to_string().expose_secret().to_string()));
             group

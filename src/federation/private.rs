@@ -69,8 +69,10 @@ pub fn open(identities: &[age::x25519::Identity], sealed: &[u8]) -> anyhow::Resu
         Some(v) => bail!("unknown encryption format {v}"),
         None => bail!("empty ciphertext"),
     }
-    let dec =
-        age::Decryptor::new(&sealed[1..]).map_err(|e| anyhow!("not an age ciphertext: {e}"))?;
+    // The buffered parser: the plain one re-reads the header as it grows,
+    // which made opening a post for 1,000 friends take seconds.
+    let dec = age::Decryptor::new_buffered(&sealed[1..])
+        .map_err(|e| anyhow!("not an age ciphertext: {e}"))?;
     let mut r = dec
         .decrypt(identities.iter().map(|i| i as &dyn age::Identity))
         .map_err(|e| anyhow!("cannot decrypt: {e}"))?;
@@ -102,13 +104,21 @@ struct SignedPost {
     sig: String,
 }
 
-/// A friends-only post: `FORMAT ‖ epoch (u32, big-endian) ‖ age(…)`, sealed
-/// to the epoch's group key and signed by the author inside the ciphertext.
+/// Which epoch key a sealed post needs, and how many files that key is split into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EpochRef {
+    pub epoch: u32,
+    pub buckets: u16,
+}
+
+/// A friends-only post: `FORMAT ‖ epoch (u32) ‖ buckets (u16) ‖ age(…)`
+/// (big-endian), sealed to the epoch's group key and signed by the author
+/// inside the ciphertext.
 pub fn seal_post(
     item: &Item,
     author: &SigningKey,
     group: &age::x25519::Recipient,
-    epoch: u32,
+    at: EpochRef,
 ) -> anyhow::Result<Vec<u8>> {
     let item_json = serde_json::to_string(item)?;
     let mut msg = POST_CONTEXT.to_vec();
@@ -119,19 +129,25 @@ pub fn seal_post(
         sig,
     })?;
     let sealed = seal(std::slice::from_ref(group), &plain)?;
-    let mut out = Vec::with_capacity(sealed.len() + 4);
+    let mut out = Vec::with_capacity(sealed.len() + 7);
     out.push(FORMAT);
-    out.extend_from_slice(&epoch.to_be_bytes());
+    out.extend_from_slice(&at.epoch.to_be_bytes());
+    out.extend_from_slice(&at.buckets.to_be_bytes());
     out.extend_from_slice(&sealed);
     Ok(out)
 }
 
+const POST_HEADER: usize = 7;
+
 /// The epoch a sealed post needs the group key of.
-pub fn post_epoch(blob: &[u8]) -> anyhow::Result<u32> {
-    if blob.first() != Some(&FORMAT) || blob.len() < 6 {
+pub fn post_epoch(blob: &[u8]) -> anyhow::Result<EpochRef> {
+    if blob.first() != Some(&FORMAT) || blob.len() <= POST_HEADER {
         bail!("not a friends-only post in format {FORMAT}");
     }
-    Ok(u32::from_be_bytes([blob[1], blob[2], blob[3], blob[4]]))
+    Ok(EpochRef {
+        epoch: u32::from_be_bytes([blob[1], blob[2], blob[3], blob[4]]),
+        buckets: u16::from_be_bytes([blob[5], blob[6]]).max(1),
+    })
 }
 
 /// Decrypts and verifies a friends-only post; fails on any tampering.
@@ -141,7 +157,7 @@ pub fn open_post(
     author: &VerifyingKey,
 ) -> anyhow::Result<Item> {
     post_epoch(blob)?;
-    let plain = open(std::slice::from_ref(group), &blob[5..])?;
+    let plain = open(std::slice::from_ref(group), &blob[POST_HEADER..])?;
     let signed: SignedPost =
         serde_json::from_slice(&plain).context("decrypted post is malformed")?;
     let sig_bytes = B64
@@ -163,6 +179,25 @@ pub fn seal_epoch(
     recipients: &[age::x25519::Recipient],
 ) -> anyhow::Result<Vec<u8>> {
     seal(recipients, group.to_string().expose_secret().as_bytes())
+}
+
+/// The group key split into files of at most `EPOCH_BUCKET` recipients each,
+/// so a friend fetches and tries one small file: (bucket, bytes) per file.
+pub fn seal_epoch_buckets(
+    group: &age::x25519::Identity,
+    recipients: &[String],
+) -> anyhow::Result<Vec<(u16, Vec<u8>)>> {
+    let buckets = super::protocol::epoch_buckets(recipients.len());
+    let mut groups: Vec<Vec<age::x25519::Recipient>> = vec![Vec::new(); buckets as usize];
+    for r in recipients {
+        groups[super::protocol::bucket_of(r, buckets) as usize].push(parse_recipient(r)?);
+    }
+    groups
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| !g.is_empty())
+        .map(|(b, g)| Ok((b as u16, seal_epoch(group, g)?)))
+        .collect()
 }
 
 pub fn open_epoch(
@@ -243,8 +278,12 @@ mod tests {
         assert!(open_epoch(&epoch_blob, std::slice::from_ref(&outsider)).is_err());
         let got_group = open_epoch(&epoch_blob, std::slice::from_ref(&friend)).unwrap();
 
-        let blob = seal_post(&item(), &author, &group.to_public(), 7).unwrap();
-        assert_eq!(post_epoch(&blob).unwrap(), 7);
+        let at = EpochRef {
+            epoch: 7,
+            buckets: 3,
+        };
+        let blob = seal_post(&item(), &author, &group.to_public(), at).unwrap();
+        assert_eq!(post_epoch(&blob).unwrap(), at);
         assert!(!String::from_utf8_lossy(&blob).contains("only for you"));
         assert_eq!(
             open_post(&blob, &got_group, &author.verifying_key()).unwrap(),
@@ -258,5 +297,23 @@ mod tests {
         let i = bad.len() - 3;
         bad[i] ^= 0x40;
         assert!(open_post(&bad, &got_group, &author.verifying_key()).is_err());
+    }
+
+    #[test]
+    fn epoch_keys_are_split_so_each_friend_opens_one_small_file() {
+        let friends: Vec<age::x25519::Identity> = (0..150)
+            .map(|_| age::x25519::Identity::generate())
+            .collect();
+        let keys: Vec<String> = friends.iter().map(|f| f.to_public().to_string()).collect();
+        let group = age::x25519::Identity::generate();
+        let files = seal_epoch_buckets(&group, &keys).unwrap();
+        let buckets = super::super::protocol::epoch_buckets(keys.len());
+        assert_eq!(buckets, 3);
+        for (f, k) in friends.iter().zip(&keys).step_by(37) {
+            let b = super::super::protocol::bucket_of(k, buckets);
+            let (_, bytes) = files.iter().find(|(n, _)| *n == b).unwrap();
+            let got = open_epoch(bytes, std::slice::from_ref(f)).unwrap();
+            assert_eq!(got.to_public().to_string(), group.to_public().to_string());
+        }
     }
 }

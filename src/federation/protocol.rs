@@ -172,8 +172,27 @@ pub fn page_of(seq: u64) -> u64 {
 /// Folder of sealed friends-only posts and epoch keys.
 pub const PRIVATE_DIR: &str = "federation/private/";
 
-pub fn epoch_file(epoch: u32) -> String {
-    format!("epoch-{epoch}.age")
+/// Recipients per epoch-key file: a friend trial-decrypts at most this many
+/// age stanzas, however many friends the author has.
+pub const EPOCH_BUCKET: usize = 64;
+
+/// How many files an epoch key is split into for `recipients` recipients.
+pub fn epoch_buckets(recipients: usize) -> u16 {
+    recipients
+        .div_ceil(EPOCH_BUCKET)
+        .clamp(1, u16::MAX as usize) as u16
+}
+
+/// The file holding `recipient`'s copy of an epoch key: the first four bytes
+/// of SHA-256 of the recipient string (`age1…`), big-endian, modulo `buckets`.
+pub fn bucket_of(recipient: &str, buckets: u16) -> u16 {
+    use sha2::Digest as _;
+    let h = sha2::Sha256::digest(recipient.as_bytes());
+    (u32::from_be_bytes([h[0], h[1], h[2], h[3]]) % u32::from(buckets.max(1))) as u16
+}
+
+pub fn epoch_file(epoch: u32, bucket: u16) -> String {
+    format!("epoch-{epoch}/{bucket}.age")
 }
 
 pub fn page_path(n: u64) -> String {
@@ -581,6 +600,11 @@ mod tests {
         ] {
             assert!((400..500).contains(&r.status()), "{r:?}");
         }
+        assert_eq!(epoch_buckets(1), 1);
+        assert_eq!(epoch_buckets(EPOCH_BUCKET), 1);
+        assert_eq!(epoch_buckets(EPOCH_BUCKET + 1), 2);
+        assert!(bucket_of("age1abc", 7) < 7);
+        assert_eq!(bucket_of("age1abc", 7), bucket_of("age1abc", 7));
         assert_eq!(page_of(1), 1);
         assert_eq!(page_of(CHANGES_PER_PAGE), 1);
         assert_eq!(page_of(CHANGES_PER_PAGE + 1), 2);

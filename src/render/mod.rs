@@ -371,7 +371,11 @@ struct Pagination {
 impl Pagination {
     /// Links for page `archive` (None: the first page) of a list with `last`
     /// archive pages numbered from the oldest; `at` gives a page's URL.
-    fn new(archive: Option<usize>, last: usize, at: impl Fn(Option<usize>) -> String) -> Pagination {
+    fn new(
+        archive: Option<usize>,
+        last: usize,
+        at: impl Fn(Option<usize>) -> String,
+    ) -> Pagination {
         let (older, newer) = match archive {
             None => ((last > 0).then(|| at(Some(last))), None),
             Some(n) => (
