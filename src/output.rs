@@ -13,6 +13,8 @@ pub struct Output {
     staging: PathBuf,
     journal: PathBuf,
     lock: PathBuf,
+    /// Files readable by the owner only (the private view).
+    private: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -37,6 +39,15 @@ impl Output {
             staging: side("staging"),
             journal: side("journal"),
             lock: side("lock"),
+            private: false,
+        })
+    }
+
+    /// An output whose files are created mode 0600.
+    pub fn new_private(dir: &Path) -> anyhow::Result<Output> {
+        Ok(Output {
+            private: true,
+            ..Output::new(dir)?
         })
     }
 
@@ -127,7 +138,24 @@ impl Txn<'_> {
     /// Stages new bytes for `rel`. Safe to call from several threads.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> anyhow::Result<()> {
         let path = self.staged(rel)?;
-        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
+        if !self.out.private {
+            return std::fs::write(&path, bytes)
+                .with_context(|| format!("cannot write {}", path.display()));
+        }
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            opts.mode(0o600);
+        }
+        std::io::Write::write_all(
+            &mut opts
+                .open(&path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+            bytes,
+        )
+        .with_context(|| format!("cannot write {}", path.display()))
     }
 
     /// Full builds only: carries an unchanged file over, keeping its inode and

@@ -369,8 +369,7 @@ impl Sealer {
     /// Reuses the newest epoch while the recipients (the author and every
     /// current friend) are the same; any change starts a new epoch, so a
     /// removed friend cannot read what is sealed from now on.
-    fn prepare(store: &Store, keys: &keys::Keys, site: &Site) -> anyhow::Result<Sealer> {
-        let _ = site;
+    fn prepare(store: &Store, keys: &keys::Keys) -> anyhow::Result<Sealer> {
         let mut recipients: Vec<String> = store
             .friends()?
             .into_iter()
@@ -581,7 +580,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
     ));
     // Friends-only posts: sealed to the current epoch's group key.
     let sealer = if opts.publish_log && !site.private_posts.is_empty() {
-        Some(Sealer::prepare(&store, &keys, &site)?)
+        Some(Sealer::prepare(&store, &keys)?)
     } else {
         None
     };
@@ -986,7 +985,7 @@ fn write_private_view(
         ));
     }
     crate::federation::keys::create_private_dir(dir.parent().unwrap_or(dir))?;
-    let out = Output::new(dir)?;
+    let out = Output::new_private(dir)?;
     let _lock = out.lock()?;
     out.recover()?;
     let txn = out.begin(true)?;

@@ -219,16 +219,16 @@ impl Store {
         let dir = crate::federation::keys::private_dir(root);
         crate::federation::keys::create_private_dir(&dir)?;
         let path = dir.join("state.db");
-        let fresh = !path.exists();
         let conn =
             Connection::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+        // Owner-only, whoever created it (and SQLite's -wal/-shm files
+        // inherit this mode).
         #[cfg(unix)]
-        if fresh {
+        {
             use std::os::unix::fs::PermissionsExt as _;
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
                 .with_context(|| format!("cannot restrict {}", path.display()))?;
         }
-        let _ = fresh;
         Store::init(conn).with_context(|| format!("cannot use {}", path.display()))
     }
 

@@ -112,8 +112,8 @@ pub fn handle(
     let now_ms = now.timestamp_millis();
     let mut st = lock(store);
     st.transaction(|s| {
-        let result = apply(s, me, &env, known.as_ref(), stranger, now_ms)?;
-        if let Ok(accepted) = &result {
+        let result = apply(s, me, &env, known.as_ref(), stranger)?;
+        if result.is_ok() {
             if !s.record_seen(&env.from, &env.id, now_ms)? {
                 // Roll back the effect too: the whole message was a replay.
                 return Err(ReplayMarker.into());
@@ -121,7 +121,6 @@ pub fn handle(
             s.mark_heard(&env.from, now_ms)?;
             // They are reachable: retry what waits for them now.
             s.wake(&env.from, now_ms)?;
-            let _ = accepted;
         }
         Ok(result)
     })
@@ -203,7 +202,6 @@ fn apply(
     env: &Envelope,
     known: Option<&Friend>,
     stranger: Option<Friend>,
-    _now: i64,
 ) -> anyhow::Result<Result<Accepted, Reject>> {
     let from = env.from.clone();
     let ok = |a| Ok(Ok(a));

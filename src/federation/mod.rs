@@ -28,12 +28,20 @@ impl Me {
         let url = protocol::normalize_url(&config.site.base_url).ok_or_else(|| {
             anyhow::anyhow!("base_url `{}` is not an http(s) URL", config.site.base_url)
         })?;
-        let name = if config.site.author.trim().is_empty() {
-            config.site.title.clone()
-        } else {
-            config.site.author.clone()
-        };
-        Ok(Me { url, name, keys })
+        Ok(Me {
+            url,
+            name: display_name(config),
+            keys,
+        })
+    }
+}
+
+/// How this site names itself to friends: the author, else the title.
+fn display_name(config: &Config) -> String {
+    if config.site.author.trim().is_empty() {
+        config.site.title.clone()
+    } else {
+        config.site.author.clone()
     }
 }
 
@@ -42,11 +50,7 @@ pub fn discovery(config: &Config, keys: &keys::Keys) -> protocol::Discovery {
     let base = &config.site.base_url;
     protocol::Discovery {
         protocol: protocol::PROTOCOL.into(),
-        name: if config.site.author.trim().is_empty() {
-            config.site.title.clone()
-        } else {
-            config.site.author.clone()
-        },
+        name: display_name(config),
         url: protocol::normalize_url(base).unwrap_or_else(|| base.clone()),
         inbox: config.site.inbox_url(&config.federation),
         feed: format!("{base}{}", protocol::FEED_PATH),
