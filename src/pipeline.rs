@@ -836,7 +836,13 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
     timer.lap("commit");
     drop(renderer);
     if let (Some(dir), Some(data)) = (&opts.private_output, private) {
-        write_private_view(&mut site, &theme, &sources, &mut htmls, data, dir)?;
+        let view = PrivateView {
+            theme: &theme,
+            sources: &sources,
+            globals,
+            entry_fp: &entry_fp,
+        };
+        write_private_view(&view, &mut site, &mut htmls, data, dir)?;
         timer.lap("private");
     }
 
@@ -929,18 +935,25 @@ pub fn check(root: &Path, drafts: bool) -> anyhow::Result<Vec<Problem>> {
 }
 
 /// Newest entries the private view's timeline shows.
-const PRIVATE_VIEW_ENTRIES: usize = 200;
+const PRIVATE_VIEW_ENTRIES: usize = 50;
 
 /// Renders the owner's private view (all posts, friends-only ones included,
 /// and message threads) into `dir`, replacing it whole.
+struct PrivateView<'a> {
+    theme: &'a Theme,
+    sources: &'a [Source],
+    globals: u128,
+    entry_fp: &'a [u128],
+}
+
 fn write_private_view(
+    view: &PrivateView<'_>,
     site: &mut Site,
-    theme: &Theme,
-    sources: &[Source],
     htmls: &mut [Option<Html>],
     data: PrivateData,
     dir: &Path,
 ) -> anyhow::Result<()> {
+    let (theme, sources) = (view.theme, view.sources);
     let own: Vec<usize> = site
         .posts
         .iter()
@@ -948,6 +961,28 @@ fn write_private_view(
         .copied()
         .collect();
     site.set_timeline(own, data.friends, data.posts);
+    // Skip the render when nothing the view shows has changed.
+    let mut fp = Fp::new(view.globals).str("private");
+    for r in site.timeline.iter().take(PRIVATE_VIEW_ENTRIES) {
+        fp = match *r {
+            crate::site::TimelineRef::Own(i) => fp.num(view.entry_fp[i]),
+            crate::site::TimelineRef::Friend(j) => fp.num(site.friend_posts[j].fingerprint),
+        };
+    }
+    for (peer, name, messages) in &data.threads {
+        fp = fp
+            .str(peer)
+            .str(name)
+            .num(data.unread.get(peer).copied().unwrap_or(0) as u128);
+        for m in messages {
+            fp = fp.str(&m.id).str(&m.state);
+        }
+    }
+    let stamp = format!("{:032x}", fp.done());
+    let stamp_file = dir.with_extension("fingerprint");
+    if dir.is_dir() && std::fs::read_to_string(&stamp_file).is_ok_and(|s| s == stamp) {
+        return Ok(());
+    }
     let need: HashSet<usize> = site
         .timeline
         .iter()
@@ -992,7 +1027,8 @@ fn write_private_view(
     for (path, bytes) in &files {
         txn.write(path, bytes)?;
     }
-    txn.commit(Vec::new(), Vec::new())
+    txn.commit(Vec::new(), Vec::new())?;
+    crate::fsutil::write_atomic(&stamp_file, stamp.as_bytes())
 }
 
 /// One post as the federation feed carries it.

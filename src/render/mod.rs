@@ -627,11 +627,7 @@ impl<'a> Renderer<'a> {
                 self.tera("atom.xml", &ctx)
             }
             Job::JsonFeed => feeds::json_feed(site, &self.feed_posts()?),
-            Job::Sitemap => {
-                let mut ctx = self.page_ctx("sitemap.xml");
-                ctx.insert("entries", &feeds::sitemap_entries(site));
-                self.tera("sitemap.xml", &ctx)
-            }
+            Job::Sitemap => Ok(feeds::sitemap_xml(site)),
             Job::NotFound => self.tera("404.html", &self.page_ctx("404.html")),
             Job::Robots => self.tera("robots.txt", &self.page_ctx("robots.txt")),
         }

@@ -24,7 +24,6 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = embed!(
     "home.html",
     "thread.html",
     "atom.xml",
-    "sitemap.xml",
     "robots.txt",
 );
 
