@@ -8,12 +8,9 @@ use support::*;
 
 #[test]
 fn friends_publish_and_strangers_cannot_push() {
-    let mut a = Site::new("Ann");
-    let mut b = Site::new("Bo");
-    let mut c = Site::new("Cy");
-    a.start();
-    b.start();
-    c.start();
+    let a = started("Ann");
+    let b = started("Bo");
+    let mut c = started("Cy");
     befriend(&a, &b);
 
     a.ok(&["new", "Greetings from Ann to her friends", "--tag", "hello"]);
@@ -40,10 +37,8 @@ fn friends_publish_and_strangers_cannot_push() {
 
 #[test]
 fn hostile_messages_are_rejected_and_store_nothing() {
-    let mut a = Site::new("Ann");
-    let mut b = Site::new("Bo");
-    a.start();
-    b.start();
+    let a = started("Ann");
+    let b = started("Bo");
     befriend(&a, &b);
     let key = signing_key(&a);
     let before = (b.count("seen"), b.count("friends"), b.count("outbox"));
@@ -106,10 +101,8 @@ fn hostile_messages_are_rejected_and_store_nothing() {
 
 #[test]
 fn offline_friend_catches_up_when_started() {
-    let mut a = Site::new("Ann");
-    let mut b = Site::new("Bo");
-    a.start();
-    b.start();
+    let a = started("Ann");
+    let mut b = started("Bo");
     befriend(&a, &b);
     b.stop();
 
@@ -130,10 +123,8 @@ fn offline_friend_catches_up_when_started() {
 
 #[test]
 fn removing_a_friend_stops_propagation_and_drops_content() {
-    let mut a = Site::new("Ann");
-    let mut b = Site::new("Bo");
-    a.start();
-    b.start();
+    let a = started("Ann");
+    let b = started("Bo");
     befriend(&a, &b);
     a.ok(&["new", "A post Bo will forget"]);
     a.ok(&["publish"]);
@@ -163,10 +154,8 @@ fn removing_a_friend_stops_propagation_and_drops_content() {
 
 #[test]
 fn hostile_friend_content_renders_inert() {
-    let mut a = Site::new("Ann");
-    let mut b = Site::new("Bo");
-    a.start();
-    b.start();
+    let a = started("Ann");
+    let b = started("Bo");
     befriend(&a, &b);
     let post = "+++\ntitle = \"Innocent <b>title</b>\"\n+++\n\nHello <script>alert('x')</script>\
         <img src=\"x.png\" onerror=\"alert(1)\"> <a href=\"javascript:alert(2)\">click</a> \

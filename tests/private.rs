@@ -77,11 +77,9 @@ fn messages_both_ways_never_in_plaintext_on_the_wire_or_public() {
         bo_port,
         &format!("inbox_url = \"http://127.0.0.1:{}/inbox\"\n", r.port),
     );
-    let mut a = Site::new("Ann");
-    let mut c = Site::new("Cy");
-    a.start();
     b.start();
-    c.start();
+    let a = started("Ann");
+    let c = started("Cy");
     befriend(&a, &b);
 
     a.ok(&[
@@ -162,10 +160,8 @@ fn messages_both_ways_never_in_plaintext_on_the_wire_or_public() {
 
 #[test]
 fn offline_delivery_clear_on_both_sides_and_tampering() {
-    let mut a = Site::new("Ann");
-    let mut b = Site::new("Bo");
-    a.start();
-    b.start();
+    let a = started("Ann");
+    let mut b = started("Bo");
     befriend(&a, &b);
 
     b.stop();
@@ -221,12 +217,9 @@ fn offline_delivery_clear_on_both_sides_and_tampering() {
 
 #[test]
 fn friends_only_posts_reach_friends_only() {
-    let mut a = Site::new("Ann");
-    let mut b = Site::new("Bo");
-    let mut d = Site::new("Dee");
-    a.start();
-    b.start();
-    d.start();
+    let a = started("Ann");
+    let b = started("Bo");
+    let d = started("Dee");
     befriend(&a, &b);
     befriend(&a, &d);
     a.ok(&["friends", "remove", "Dee"]);

@@ -153,6 +153,13 @@ impl Drop for Site {
     }
 }
 
+/// A new site with its sidecar running.
+pub fn started(name: &str) -> Site {
+    let mut s = Site::new(name);
+    s.start();
+    s
+}
+
 pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
     let start = Instant::now();
     while start.elapsed() < WAIT {
