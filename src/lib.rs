@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod content;
+pub mod deploy;
 pub mod federation;
 pub mod fsutil;
 pub mod output;

@@ -530,3 +530,32 @@ fn init_and_new_behave() {
     ok(&site_dir, &["build"]);
     assert!(read(&site_dir, "public/index.html").contains("from stdin"));
 }
+
+#[test]
+fn publish_runs_the_deploy_command_and_stops_when_it_fails() {
+    let dir = site(10);
+    let root = dir.path();
+    post(root, 1, "one", "", "text");
+    let config = read(root, "social.toml");
+    std::fs::write(
+        root.join("social.toml"),
+        format!("{config}\n[sidecar]\ndeploy_command = \"cp public/index.html deployed.html\"\n"),
+    )
+    .unwrap();
+    let out = ok(root, &["publish"]);
+    assert!(
+        out.contains("deployed") && out.contains("notified 0 of 0"),
+        "{out}"
+    );
+    assert!(read(root, "deployed.html").contains("posts/one/"));
+    std::fs::write(
+        root.join("social.toml"),
+        format!("{config}\n[sidecar]\ndeploy_command = \"exit 3\"\n"),
+    )
+    .unwrap();
+    let err = fails(root, &["publish"]);
+    assert!(
+        err.contains("deploy_command `exit 3` failed") && err.contains("friends were not notified"),
+        "{err}"
+    );
+}

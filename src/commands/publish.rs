@@ -1,7 +1,6 @@
 //! `microsocial publish` (build, deploy, notify) and `microsocial notify`.
 
 use crate::federation::friends::Node;
-use anyhow::bail;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -13,14 +12,8 @@ pub fn run(root: &Path, build: bool) -> anyhow::Result<ExitCode> {
     let node = Node::open(root)?;
     if build {
         if let Some(cmd) = &node.config.sidecar.deploy_command {
-            let status = std::process::Command::new("sh")
-                .arg("-c")
-                .arg(cmd)
-                .current_dir(root)
-                .status()?;
-            if !status.success() {
-                bail!("deploy_command `{cmd}` failed ({status}); friends were not notified");
-            }
+            crate::deploy::run(root, cmd)
+                .map_err(|e| anyhow::anyhow!("{e:#}; friends were not notified"))?;
             println!("deployed");
         }
     }

@@ -392,17 +392,11 @@ impl Sidecar {
 
     fn deploy(&self, cmd: &str) {
         let started = Instant::now();
-        match std::process::Command::new("sh")
-            .arg("-c")
-            .arg(cmd)
-            .current_dir(&self.node.root)
-            .status()
-        {
-            Ok(s) if s.success() => self
+        match crate::deploy::run(&self.node.root, cmd) {
+            Ok(()) => self
                 .log
                 .info(&format!("deployed in {} ms", started.elapsed().as_millis())),
-            Ok(s) => self.log.error(&format!("deploy_command exited with {s}")),
-            Err(e) => self.log.error(&format!("cannot run deploy_command: {e}")),
+            Err(e) => self.log.error(&format!("{e:#}")),
         }
     }
 
