@@ -69,16 +69,14 @@ fn chat(site: &Site, who: &Site) -> String {
 
 #[test]
 fn messages_both_ways_never_in_plaintext_on_the_wire_or_public() {
-    // Bo's inbox is published as the relay's address.
-    let bo_port = free_port();
-    let r = relay(bo_port);
-    let mut b = Site::with_port(
-        "Bo",
-        bo_port,
-        &format!("inbox_url = \"http://127.0.0.1:{}/inbox\"\n", r.port),
-    );
+    // Each inbox is published as a recording relay's address.
+    let (bo_port, ann_port) = (free_port(), free_port());
+    let (rb, ra) = (relay(bo_port), relay(ann_port));
+    let inbox = |r: &Relay| format!("inbox_url = \"http://127.0.0.1:{}/inbox\"\n", r.port);
+    let mut b = Site::with_port("Bo", bo_port, &inbox(&rb));
+    let mut a = Site::with_port("Ann", ann_port, &inbox(&ra));
     b.start();
-    let a = started("Ann");
+    a.start();
     let c = started("Cy");
     befriend(&a, &b);
 
@@ -119,9 +117,14 @@ fn messages_both_ways_never_in_plaintext_on_the_wire_or_public() {
     assert!(!chat(&a, &b).contains("spam"));
 
     // What crossed the wire to Bo, and what both sites publish, has no plaintext.
-    let wire = r.seen.lock().unwrap().concat();
-    assert!(!wire.is_empty(), "the relay saw the traffic");
-    for secret in ["plum-kettle-42", "pass-phrase"] {
+    let to_bo = rb.seen.lock().unwrap().concat();
+    let to_ann = ra.seen.lock().unwrap().concat();
+    assert!(
+        !to_bo.is_empty() && !to_ann.is_empty(),
+        "the relays saw the traffic"
+    );
+    let wire = [to_bo, to_ann].concat();
+    for secret in ["plum-kettle-42", "pass-phrase", "lantern-orchid-7"] {
         assert!(
             !String::from_utf8_lossy(&wire).contains(secret),
             "{secret} on the wire"
@@ -218,7 +221,7 @@ fn offline_delivery_clear_on_both_sides_and_tampering() {
 #[test]
 fn friends_only_posts_reach_friends_only() {
     let a = started("Ann");
-    let b = started("Bo");
+    let mut b = started("Bo");
     let d = started("Dee");
     befriend(&a, &b);
     befriend(&a, &d);
@@ -275,7 +278,34 @@ fn friends_only_posts_reach_friends_only() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert!(!home(&d).contains("only-for-friends-9931"));
 
-    // Tampering with the sealed post: Bo's sidecar refuses it and keeps nothing.
+    // A tampered post on Ann's host: Bo's sidecar skips it and shows nothing.
+    let before: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    b.stop();
+    a.ok(&["new", "--friends-only", "second-secret-5521"]);
+    a.ok(&["publish"]);
+    let added = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| !before.contains(p))
+        .expect("a new sealed post");
+    let mut bytes = std::fs::read(&added).unwrap();
+    let n = bytes.len() - 10;
+    bytes[n] ^= 0x01;
+    std::fs::write(&added, &bytes).unwrap();
+    b.start();
+    wait_until("Bo's catch-up pull", || {
+        b.log().contains("invalid change(s) skipped")
+    });
+    assert!(!home(&b).contains("second-secret-5521"));
+    assert!(
+        home(&b).contains("only-for-friends-9931"),
+        "the good post stays"
+    );
+
+    // Tampering with the sealed post: opening it fails.
     let post_blob = blobs
         .iter()
         .find(|p| {

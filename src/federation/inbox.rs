@@ -10,6 +10,31 @@ use crate::store::{Friend, Store};
 use chrono::{DateTime, Utc};
 use std::sync::Mutex;
 
+/// Friend requests from unknown sites accepted per minute: each costs an
+/// outgoing fetch of the sender's discovery document.
+pub const STRANGER_REQUESTS_PER_MINUTE: u32 = 30;
+
+/// A fixed-window counter for requests from strangers.
+#[derive(Default)]
+pub struct StrangerLimit(Mutex<Option<(std::time::Instant, u32)>>);
+
+impl StrangerLimit {
+    pub fn allow(&self) -> bool {
+        let mut w = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let now = std::time::Instant::now();
+        match &mut *w {
+            Some((start, n)) if now.duration_since(*start).as_secs() < 60 => {
+                *n += 1;
+                *n <= STRANGER_REQUESTS_PER_MINUTE
+            }
+            _ => {
+                *w = Some((now, 1));
+                true
+            }
+        }
+    }
+}
+
 /// Incoming friend requests kept waiting at most; more are refused.
 pub const MAX_PENDING_REQUESTS: usize = 500;
 const MAX_NAME: usize = 100;
@@ -85,6 +110,7 @@ pub fn handle(
     store: &Mutex<Store>,
     client: &Client,
     me: &Me,
+    limit: &StrangerLimit,
     raw: &[u8],
     signature: Option<&str>,
     now: DateTime<Utc>,
@@ -97,7 +123,8 @@ pub fn handle(
     // Checks that need the network (a stranger's discovery document) run
     // before the store is locked.
     let stranger = match (&known, env.kind.as_str()) {
-        (None, types::FRIEND_REQUEST) => match verify_stranger(client, &env, raw, signature) {
+        (None, types::FRIEND_REQUEST) => match verify_stranger(client, limit, &env, raw, signature)
+        {
             Ok(f) => Some(f),
             Err(r) => return Ok(Err(r)),
         },
@@ -133,6 +160,18 @@ pub fn handle(
     })
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stranger_limit_caps_a_burst() {
+        let l = StrangerLimit::default();
+        let allowed = (0..100).filter(|_| l.allow()).count();
+        assert_eq!(allowed as u32, STRANGER_REQUESTS_PER_MINUTE);
+    }
+}
+
 #[derive(Debug)]
 struct ReplayMarker;
 impl std::fmt::Display for ReplayMarker {
@@ -147,6 +186,7 @@ impl std::error::Error for ReplayMarker {}
 /// site publishes.
 fn verify_stranger(
     client: &Client,
+    limit: &StrangerLimit,
     env: &Envelope,
     raw: &[u8],
     signature: Option<&str>,
@@ -154,6 +194,9 @@ fn verify_stranger(
     let req: protocol::FriendRequest = protocol::body(env)?;
     let key = protocol::decode_key(&req.key).map_err(Reject::KeyMismatch)?;
     protocol::verify(raw, signature, &key)?;
+    if !limit.allow() {
+        return Err(Reject::RateLimited);
+    }
     let url = format!("{}{}", env.from, protocol::DISCOVERY_PATH);
     let disc: protocol::Discovery = client.get_json(&url).map_err(|e| {
         Reject::KeyMismatch(format!(

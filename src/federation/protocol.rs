@@ -215,6 +215,8 @@ pub enum Reject {
     Replay,
     /// A message that does not decrypt (tampered, or for another key).
     Undecryptable(String),
+    /// Too many friend requests from strangers right now.
+    RateLimited,
 }
 
 impl Reject {
@@ -229,6 +231,7 @@ impl Reject {
             Reject::Expired | Reject::MissingSignature | Reject::BadSignature => 401,
             Reject::KeyMismatch(_) | Reject::NotFriend => 403,
             Reject::Replay => 409,
+            Reject::RateLimited => 429,
         }
     }
 
@@ -246,6 +249,7 @@ impl Reject {
             Reject::NotFriend => "not_friend",
             Reject::Replay => "replay",
             Reject::Undecryptable(_) => "undecryptable",
+            Reject::RateLimited => "rate_limited",
         }
     }
 }
@@ -271,6 +275,10 @@ impl std::fmt::Display for Reject {
             Reject::NotFriend => write!(f, "sender is not a friend of this site"),
             Reject::Replay => write!(f, "message id was already received"),
             Reject::Undecryptable(m) => write!(f, "message cannot be decrypted: {m}"),
+            Reject::RateLimited => write!(
+                f,
+                "too many friend requests from unknown sites; retry later"
+            ),
         }
     }
 }

@@ -52,6 +52,7 @@ pub struct Sidecar {
     outbox_cv: Condvar,
     log: log::Logger,
     identities: Vec<age::x25519::Identity>,
+    strangers: inbox::StrangerLimit,
 }
 
 fn guard<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -76,6 +77,7 @@ impl Sidecar {
             outbox_cv: Condvar::new(),
             log,
             identities: node_identities,
+            strangers: inbox::StrangerLimit::default(),
         }
     }
 
@@ -184,6 +186,7 @@ impl Sidecar {
             &node.store,
             &node.client,
             &node.me,
+            &self.strangers,
             &raw,
             sig.as_deref(),
             chrono::Utc::now(),
