@@ -8,102 +8,9 @@ use rusqlite::{params, Connection, OptionalExtension as _};
 use std::path::Path;
 use std::time::Duration;
 
-const SCHEMA_VERSION: i64 = 1;
+mod migrations;
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS friends (
-    url TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('friend', 'outgoing', 'incoming')),
-    signing_key TEXT NOT NULL,
-    encryption_key TEXT NOT NULL,
-    inbox TEXT NOT NULL,
-    feed TEXT NOT NULL,
-    avatar TEXT,
-    created INTEGER NOT NULL,
-    last_seq INTEGER NOT NULL DEFAULT 0,
-    feed_etag TEXT,
-    last_pull INTEGER,
-    last_pull_error TEXT,
-    last_heard INTEGER
-);
-CREATE TABLE IF NOT EXISTS outbox (
-    id TEXT PRIMARY KEY,
-    recipient TEXT NOT NULL,
-    inbox TEXT NOT NULL,
-    type TEXT NOT NULL,
-    body TEXT NOT NULL,
-    created INTEGER NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt INTEGER NOT NULL,
-    lease_until INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
-    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'failed'))
-);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt);
-CREATE TABLE IF NOT EXISTS seen (
-    sender TEXT NOT NULL,
-    id TEXT NOT NULL,
-    received INTEGER NOT NULL,
-    PRIMARY KEY (sender, id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS seen_received ON seen (received);
-CREATE TABLE IF NOT EXISTS friend_items (
-    friend TEXT NOT NULL,
-    id TEXT NOT NULL,
-    title TEXT,
-    content_html TEXT NOT NULL,
-    published TEXT NOT NULL,
-    updated TEXT,
-    tags TEXT NOT NULL,
-    -- 1 for a friends-only post: shown in the private view only.
-    private INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (friend, id)
-);
-CREATE TABLE IF NOT EXISTS messages (
-    peer TEXT NOT NULL,
-    id TEXT NOT NULL,
-    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
-    body TEXT NOT NULL,
-    at INTEGER NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed', 'received')),
-    read INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (peer, id)
-);
-CREATE INDEX IF NOT EXISTS messages_id ON messages (id);
--- Group keys of this site's friends-only posts, one per set of recipients.
-CREATE TABLE IF NOT EXISTS my_epochs (
-    epoch INTEGER PRIMARY KEY,
-    identity TEXT NOT NULL,
-    recipients TEXT NOT NULL,
-    created INTEGER NOT NULL
-);
--- The sealed files of each epoch's group key (sealing is the slow part, so
--- a build into a fresh folder reuses them).
-CREATE TABLE IF NOT EXISTS my_epoch_files (
-    epoch INTEGER NOT NULL,
-    bucket INTEGER NOT NULL,
-    bytes BLOB NOT NULL,
-    PRIMARY KEY (epoch, bucket)
-);
--- Group keys friends shared with us.
-CREATE TABLE IF NOT EXISTS friend_epochs (
-    friend TEXT NOT NULL,
-    epoch INTEGER NOT NULL,
-    identity TEXT NOT NULL,
-    PRIMARY KEY (friend, epoch)
-);
-CREATE TABLE IF NOT EXISTS published (
-    id TEXT PRIMARY KEY,
-    hash TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS changes (
-    seq INTEGER PRIMARY KEY,
-    op TEXT NOT NULL CHECK (op IN ('upsert', 'delete', 'private')),
-    id TEXT NOT NULL,
-    item TEXT
-);
-";
+pub use migrations::SCHEMA_VERSION;
 
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -244,14 +151,7 @@ impl Store {
         // lose the last commits, never corrupt the file.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version > SCHEMA_VERSION {
-            return Err(anyhow!(
-                "state database is from a newer Microsocial (schema {version}, this build knows {SCHEMA_VERSION})"
-            ));
-        }
-        conn.execute_batch(SCHEMA)?;
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        migrations::migrate(&conn)?;
         Ok(Store { conn })
     }
 

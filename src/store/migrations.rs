@@ -1,0 +1,207 @@
+//! Schema migrations of the state database: an ordered list, applied in
+//! one transaction when the database is opened. `PRAGMA user_version` holds
+//! the number of migrations applied. A migration, once released, never
+//! changes: a new column or table is a new entry at the end.
+
+use anyhow::{anyhow, Context as _};
+use rusqlite::Connection;
+
+/// One step: its number (1-based, the `user_version` after it) and SQL.
+struct Migration {
+    version: i64,
+    what: &'static str,
+    sql: &'static str,
+}
+
+/// Every migration in order. Version 1 is the first released schema; its
+/// `IF NOT EXISTS` clauses keep databases made before migrations existed
+/// (which already say `user_version = 1`) valid.
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    what: "friends, outbox, seen ids, friends' items, messages, epochs, change log",
+    sql: V1,
+}];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
+
+/// Brings the database up to [`SCHEMA_VERSION`], all steps or none.
+pub fn migrate(conn: &Connection) -> anyhow::Result<()> {
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .context("cannot read the schema version")?;
+    if version > SCHEMA_VERSION {
+        return Err(anyhow!(
+            "state database is from a newer Microsocial (schema {version}, this build knows {SCHEMA_VERSION}): upgrade microsocial"
+        ));
+    }
+    if version == SCHEMA_VERSION {
+        return Ok(());
+    }
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .context("cannot start the schema migration")?;
+    let result = (|| {
+        for m in MIGRATIONS.iter().filter(|m| m.version > version) {
+            conn.execute_batch(m.sql)
+                .with_context(|| format!("migration {} ({}) failed", m.version, m.what))?;
+            // user_version cannot be bound as a parameter; the number is ours.
+            conn.execute_batch(&format!("PRAGMA user_version = {}", m.version))?;
+        }
+        anyhow::Ok(())
+    })();
+    match result {
+        Ok(()) => conn
+            .execute_batch("COMMIT")
+            .context("cannot commit the schema migration"),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+const V1: &str = "
+CREATE TABLE IF NOT EXISTS friends (
+    url TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('friend', 'outgoing', 'incoming')),
+    signing_key TEXT NOT NULL,
+    encryption_key TEXT NOT NULL,
+    inbox TEXT NOT NULL,
+    feed TEXT NOT NULL,
+    avatar TEXT,
+    created INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL DEFAULT 0,
+    feed_etag TEXT,
+    last_pull INTEGER,
+    last_pull_error TEXT,
+    last_heard INTEGER
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    id TEXT PRIMARY KEY,
+    recipient TEXT NOT NULL,
+    inbox TEXT NOT NULL,
+    type TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt INTEGER NOT NULL,
+    lease_until INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'failed'))
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt);
+CREATE TABLE IF NOT EXISTS seen (
+    sender TEXT NOT NULL,
+    id TEXT NOT NULL,
+    received INTEGER NOT NULL,
+    PRIMARY KEY (sender, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS seen_received ON seen (received);
+CREATE TABLE IF NOT EXISTS friend_items (
+    friend TEXT NOT NULL,
+    id TEXT NOT NULL,
+    title TEXT,
+    content_html TEXT NOT NULL,
+    published TEXT NOT NULL,
+    updated TEXT,
+    tags TEXT NOT NULL,
+    -- 1 for a friends-only post: shown in the private view only.
+    private INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (friend, id)
+);
+CREATE TABLE IF NOT EXISTS messages (
+    peer TEXT NOT NULL,
+    id TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    body TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed', 'received')),
+    read INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (peer, id)
+);
+CREATE INDEX IF NOT EXISTS messages_id ON messages (id);
+-- Group keys of this site's friends-only posts, one per set of recipients.
+CREATE TABLE IF NOT EXISTS my_epochs (
+    epoch INTEGER PRIMARY KEY,
+    identity TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    created INTEGER NOT NULL
+);
+-- The sealed files of each epoch's group key (sealing is the slow part, so
+-- a build into a fresh folder reuses them).
+CREATE TABLE IF NOT EXISTS my_epoch_files (
+    epoch INTEGER NOT NULL,
+    bucket INTEGER NOT NULL,
+    bytes BLOB NOT NULL,
+    PRIMARY KEY (epoch, bucket)
+);
+-- Group keys friends shared with us.
+CREATE TABLE IF NOT EXISTS friend_epochs (
+    friend TEXT NOT NULL,
+    epoch INTEGER NOT NULL,
+    identity TEXT NOT NULL,
+    PRIMARY KEY (friend, epoch)
+);
+CREATE TABLE IF NOT EXISTS published (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY,
+    op TEXT NOT NULL CHECK (op IN ('upsert', 'delete', 'private')),
+    id TEXT NOT NULL,
+    item TEXT
+);
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_consecutive() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(
+                m.version,
+                i as i64 + 1,
+                "migration {} is out of order",
+                m.what
+            );
+        }
+    }
+
+    #[test]
+    fn a_newer_database_is_refused_and_left_alone() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(&format!("PRAGMA user_version = {}", SCHEMA_VERSION + 1))
+            .unwrap();
+        let err = migrate(&conn).unwrap_err().to_string();
+        assert!(err.contains("newer Microsocial"), "{err}");
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION + 1);
+    }
+
+    #[test]
+    fn a_failing_migration_changes_nothing() {
+        let conn = Connection::open_in_memory().unwrap();
+        // A table in the way makes version 1's index creation fail halfway.
+        conn.execute_batch("CREATE TABLE outbox (x INTEGER)")
+            .unwrap();
+        assert!(migrate(&conn).is_err());
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 0);
+        let friends: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'friends'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(friends, 0, "the partly applied step was rolled back");
+    }
+}
