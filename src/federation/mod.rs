@@ -8,6 +8,7 @@ pub mod friends;
 pub mod inbox;
 pub mod ingest;
 pub mod keys;
+pub mod limit;
 pub mod outbox;
 pub mod private;
 pub mod protocol;
