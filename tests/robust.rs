@@ -302,3 +302,43 @@ fn key_rotation_takes_effect_in_the_running_sidecar() {
             .contains("after-rotation-8812")
     });
 }
+
+fn private_view(s: &Site) -> String {
+    std::fs::read_to_string(s.root().join(".social/private/index.html")).unwrap_or_default()
+}
+
+#[test]
+fn friends_images_are_links_in_the_private_view_unless_loading_is_chosen() {
+    let a = started("Ann");
+    let b = started("Bo");
+    befriend(&a, &b);
+    // Only markup: nothing in this test fetches from tracker.example.
+    b.ok(&[
+        "new",
+        "pixel-post-3391 ![me](https://tracker.example/p.gif?who=ann)",
+    ]);
+    b.ok(&["publish"]);
+    wait_until("the post in Ann's private view", || {
+        private_view(&a).contains("pixel-post-3391")
+    });
+    let html = private_view(&a);
+    assert!(
+        !html.contains("<img src=\"https://tracker.example"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<a href=\"https://tracker.example/p.gif?who=ann\""),
+        "{html}"
+    );
+
+    // The owner opts in, while the sidecar runs; the next rebuild loads images.
+    let cfg = a.root().join("social.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, format!("{text}remote_images = \"load\"\n")).unwrap();
+    b.ok(&["new", "second-post-7719"]);
+    b.ok(&["publish"]);
+    wait_until("the second post", || {
+        private_view(&a).contains("second-post-7719")
+    });
+    assert!(private_view(&a).contains("<img src=\"https://tracker.example/p.gif?who=ann\""));
+}

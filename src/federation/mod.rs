@@ -12,6 +12,7 @@ pub mod limit;
 pub mod outbox;
 pub mod private;
 pub mod protocol;
+pub mod remote_images;
 pub mod sanitize;
 
 use crate::config::Config;
