@@ -89,22 +89,6 @@ impl Sidecar {
         })
     }
 
-    /// Config and keys as the files hold them now (see `reload`).
-    fn settings(&self) -> Arc<reload::Snapshot> {
-        let (snap, reloaded) = self.live.current();
-        match reloaded {
-            reload::Reloaded::No => {}
-            reload::Reloaded::Yes => {
-                self.log.set_level(&snap.config.sidecar.log_level);
-                self.log.info("reloaded social.toml and keys");
-            }
-            reload::Reloaded::Failed(e) => self
-                .log
-                .error(&format!("keeping the previous settings: {e:#}")),
-        }
-        snap
-    }
-
     /// Binds and serves until the process is stopped.
     pub fn run(self, bind: &str) -> anyhow::Result<()> {
         let server =
@@ -261,47 +245,6 @@ impl Sidecar {
             return response.with_header(files::header_value("Retry-After", &after));
         }
         response
-    }
-
-    /// Answers a stranger's friend request at once; a verify worker reads
-    /// the sender's discovery document later.
-    fn queue_request(
-        &self,
-        peer: &str,
-        pending: PendingRequest,
-    ) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-        let from = pending.from().to_string();
-        if self.verify.offer(pending).is_err() {
-            self.log.warn(&format!(
-                "refused friend.request from {from} ({peer}): verification queue is full"
-            ));
-            let busy =
-                protocol::error_body("busy", "too many requests are being checked; retry later");
-            let after = verify::RETRY_AFTER_SECS.to_string();
-            return json(503, &busy).with_header(files::header_value("Retry-After", &after));
-        }
-        self.log.info(&format!(
-            "friend.request from {from} ({peer}) queued for verification"
-        ));
-        json(202, b"{\"status\":\"accepted\"}")
-    }
-
-    fn verify_one(&self, pending: &PendingRequest) {
-        let live = self.settings();
-        let from = pending.from();
-        match inbox::verify_request(&self.node.store, &live.client, &live.me, pending) {
-            Ok(Ok(accepted)) => {
-                self.log.info(&format!("accepted {}", accepted.describe()));
-                self.after(&accepted);
-            }
-            Ok(Err(r)) => self.log.warn(&format!(
-                "dropped friend.request from {from}: {} ({r})",
-                r.code()
-            )),
-            Err(e) => self.log.error(&format!(
-                "friend.request from {from}: internal error: {e:#}"
-            )),
-        }
     }
 
     fn after(&self, accepted: &Accepted) {

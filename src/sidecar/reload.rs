@@ -102,6 +102,24 @@ fn stamp(paths: &[PathBuf]) -> Stamp {
         .collect()
 }
 
+impl super::Sidecar {
+    /// Config and keys as the files hold them now (see `reload`).
+    pub(super) fn settings(&self) -> Arc<Snapshot> {
+        let (snap, reloaded) = self.live.current();
+        match reloaded {
+            Reloaded::No => {}
+            Reloaded::Yes => {
+                self.log.set_level(&snap.config.sidecar.log_level);
+                self.log.info("reloaded social.toml and keys");
+            }
+            Reloaded::Failed(e) => self
+                .log
+                .error(&format!("keeping the previous settings: {e:#}")),
+        }
+        snap
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

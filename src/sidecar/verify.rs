@@ -3,6 +3,10 @@
 //! its sender's discovery document. When the queue is full the request is
 //! refused at once (503 with Retry-After) instead of waiting.
 
+use super::json;
+use crate::federation::inbox::{self, PendingRequest};
+use crate::federation::protocol;
+use crate::webfiles as files;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::Mutex;
 
@@ -41,6 +45,47 @@ impl<T> Queue<T> {
             .unwrap_or_else(|p| p.into_inner())
             .recv()
             .ok()
+    }
+}
+
+type Response = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
+
+impl super::Sidecar {
+    /// Answers a stranger's friend request at once; a verify worker reads
+    /// the sender's discovery document later.
+    pub(super) fn queue_request(&self, peer: &str, pending: PendingRequest) -> Response {
+        let from = pending.from().to_string();
+        if self.verify.offer(pending).is_err() {
+            self.log.warn(&format!(
+                "refused friend.request from {from} ({peer}): verification queue is full"
+            ));
+            let busy =
+                protocol::error_body("busy", "too many requests are being checked; retry later");
+            let after = RETRY_AFTER_SECS.to_string();
+            return json(503, &busy).with_header(files::header_value("Retry-After", &after));
+        }
+        self.log.info(&format!(
+            "friend.request from {from} ({peer}) queued for verification"
+        ));
+        json(202, b"{\"status\":\"accepted\"}")
+    }
+
+    pub(super) fn verify_one(&self, pending: &PendingRequest) {
+        let live = self.settings();
+        let from = pending.from();
+        match inbox::verify_request(&self.node.store, &live.client, &live.me, pending) {
+            Ok(Ok(accepted)) => {
+                self.log.info(&format!("accepted {}", accepted.describe()));
+                self.after(&accepted);
+            }
+            Ok(Err(r)) => self.log.warn(&format!(
+                "dropped friend.request from {from}: {} ({r})",
+                r.code()
+            )),
+            Err(e) => self.log.error(&format!(
+                "friend.request from {from}: internal error: {e:#}"
+            )),
+        }
     }
 }
 
