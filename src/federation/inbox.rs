@@ -193,7 +193,9 @@ pub fn verify_request(
     p: &PendingRequest,
 ) -> anyhow::Result<Result<Accepted, Reject>> {
     // The site may have become known meanwhile (a second request, or we asked it).
-    if let Some(f) = lock(store).friend(&p.env.from)? {
+    // Bound first: a guard in the `if let` would live through `commit` (edition 2021).
+    let known = lock(store).friend(&p.env.from)?;
+    if let Some(f) = known {
         let sig = p.signature.as_deref();
         if let Err(r) = pinned_key(&f).and_then(|k| protocol::verify(&p.raw, sig, &k)) {
             return Ok(Err(r));
@@ -401,5 +403,89 @@ fn apply(
             ok(Accepted::KeysUpdated { from })
         }
         _ => Ok(Err(Reject::NotFriend)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::federation::keys::Keys;
+    use ed25519_dalek::SigningKey;
+
+    const THEM: &str = "https://them.example/";
+
+    fn me() -> Me {
+        Me {
+            url: "https://me.example/".into(),
+            name: "Me".into(),
+            keys: Keys {
+                signing: SigningKey::from_bytes(&[1; 32]),
+                encryption: age::x25519::Identity::generate(),
+                retired: vec![],
+            },
+        }
+    }
+
+    /// A request from THEM that a verify worker picks up after THEM became known.
+    fn pending(me: &Me, key: &SigningKey) -> PendingRequest {
+        let now = Utc::now();
+        let body =
+            serde_json::json!({"name": "Them", "key": protocol::encode_key(&key.verifying_key())});
+        let raw = protocol::envelope_bytes(
+            types::FRIEND_REQUEST,
+            &crate::federation::new_id().unwrap(),
+            THEM,
+            &me.url,
+            now,
+            &body,
+        );
+        PendingRequest {
+            env: protocol::check_envelope(&raw, &me.url, now).unwrap(),
+            signature: Some(protocol::sign(&raw, key)),
+            raw,
+            now,
+        }
+    }
+
+    #[test]
+    fn a_request_from_a_site_known_by_then_is_checked_with_its_pinned_key() {
+        let me = me();
+        let key = SigningKey::from_bytes(&[2; 32]);
+        let store = Store::in_memory().unwrap();
+        store
+            .upsert_friend(&Friend {
+                url: THEM.into(),
+                name: "Them".into(),
+                state: "incoming".into(),
+                signing_key: protocol::encode_key(&key.verifying_key()),
+                encryption_key: String::new(),
+                inbox: format!("{THEM}inbox"),
+                feed: format!("{THEM}federation/feed.json"),
+                avatar: None,
+                created: 0,
+                last_seq: 0,
+                feed_etag: None,
+                last_pull: None,
+                last_pull_error: None,
+                last_heard: None,
+            })
+            .unwrap();
+        let store = std::sync::Arc::new(Mutex::new(store));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let shared = std::sync::Arc::clone(&store);
+        let good = pending(&me, &key);
+        let forged = pending(&me, &SigningKey::from_bytes(&[3; 32]));
+        std::thread::spawn(move || {
+            let client = Client::new(false);
+            let a = verify_request(&shared, &client, &me, &good).map_err(|e| e.to_string());
+            let b = verify_request(&shared, &client, &me, &forged).map_err(|e| e.to_string());
+            let _ = tx.send((a, b));
+        });
+        // Bounded: a lock held across the store update would hang here.
+        let (a, b) = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("verify_request finished");
+        assert_eq!(a, Ok(Ok(Accepted::FriendRequest { from: THEM.into() })));
+        assert!(matches!(b, Ok(Err(Reject::BadSignature))), "{b:?}");
     }
 }
