@@ -232,6 +232,10 @@ fn main() {
     a.start();
     b.start();
     a.cli(&["friends", "add", &b.url()]);
+    // Bo stores the request after checking Ann's discovery document, off the request path.
+    wait("friend request", Duration::from_secs(20), || {
+        b.cli(&["friends", "--json"]).contains("\"incoming\"")
+    });
     b.cli(&["friends", "accept", &a.url()]);
     wait("friendship", Duration::from_secs(20), || {
         a.cli(&["friends", "--json"]).contains("\"friend\"")

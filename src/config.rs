@@ -58,6 +58,26 @@ pub struct FederationConfig {
     pub allow_private_addresses: bool,
     /// Change-log pages a new friend's history is read from (newest first).
     pub bootstrap_pages: u64,
+    /// Images in friends' posts in the private view: `link` (not loaded;
+    /// each becomes a link to the image) or `load`.
+    pub remote_images: RemoteImages,
+    /// Posts kept per friend; older ones are dropped (newest kept).
+    pub max_items_per_friend: u64,
+    /// Changes one feed head or page may carry; a bigger one is refused.
+    pub max_inline_changes: usize,
+    /// Messages of any type one friend may send per minute (then 429).
+    pub max_pings_per_minute: u32,
+}
+
+/// What the private view does with images from other hosts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RemoteImages {
+    /// Not loaded: each image becomes a link to it (no tracking pixels).
+    #[default]
+    Link,
+    /// Loaded as the friend wrote them.
+    Load,
 }
 
 impl Default for FederationConfig {
@@ -67,6 +87,10 @@ impl Default for FederationConfig {
             retry_initial_ms: 30_000,
             allow_private_addresses: false,
             bootstrap_pages: 1,
+            remote_images: RemoteImages::Link,
+            max_items_per_friend: 1000,
+            max_inline_changes: 200,
+            max_pings_per_minute: 60,
         }
     }
 }
@@ -149,6 +173,20 @@ impl Config {
                 line_for("log_level"),
                 "log_level must be one of error, warn, info, debug",
             ));
+        }
+        let fed = &config.federation;
+        for (key, value) in [
+            ("max_items_per_friend", fed.max_items_per_friend),
+            ("max_inline_changes", fed.max_inline_changes as u64),
+            ("max_pings_per_minute", u64::from(fed.max_pings_per_minute)),
+        ] {
+            if value == 0 {
+                return Err(Problem::new(
+                    file,
+                    line_for(key),
+                    format!("{key} must be at least 1"),
+                ));
+            }
         }
         let site = &mut config.site;
         if site.title.trim().is_empty() {
@@ -260,6 +298,24 @@ mod tests {
     fn bad_toml_names_line() {
         let err = parse("[site]\ntitle = \"T\nbase_url = 3\n").unwrap_err();
         assert_eq!(err.line, 2, "{err}");
+    }
+
+    #[test]
+    fn federation_limits_and_image_policy() {
+        let base = "[site]\ntitle = \"T\"\nbase_url = \"https://a/\"\n[federation]\n";
+        let c = parse(base).unwrap();
+        assert_eq!(c.federation.remote_images, RemoteImages::Link);
+        assert_eq!(c.federation.max_items_per_friend, 1000);
+        let c = parse(&format!(
+            "{base}remote_images = \"load\"\nmax_pings_per_minute = 5\n"
+        ))
+        .unwrap();
+        assert_eq!(c.federation.remote_images, RemoteImages::Load);
+        assert_eq!(c.federation.max_pings_per_minute, 5);
+        let e = parse(&format!("{base}remote_images = \"proxy\"\n")).unwrap_err();
+        assert!(e.message.contains("link"), "{e}");
+        let e = parse(&format!("{base}max_items_per_friend = 0\n")).unwrap_err();
+        assert_eq!(e.line, 5, "{e}");
     }
 
     #[test]

@@ -993,6 +993,15 @@ fn write_private_view(
         })
         .collect();
     ensure_html(site, sources, htmls, &need)?;
+    // Friends' images: links, not loads, unless the owner chose otherwise.
+    let images = site.config.federation.remote_images;
+    for r in site.timeline.iter().take(PRIVATE_VIEW_ENTRIES) {
+        if let crate::site::TimelineRef::Friend(j) = *r {
+            let p = &mut site.friend_posts[j];
+            p.content_html =
+                federation::sanitize::clean_for_private_view(&p.content_html, &p.url, images);
+        }
+    }
     let renderer = Renderer::new(site, theme, htmls)?;
     let threads: Vec<render::Thread> = data
         .threads

@@ -8,6 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension as _};
 use std::path::Path;
 use std::time::Duration;
 
+mod caps;
 mod migrations;
 
 pub use migrations::SCHEMA_VERSION;

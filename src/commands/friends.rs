@@ -27,7 +27,7 @@ pub fn run(root: &Path, args: &FriendsArgs) -> anyhow::Result<ExitCode> {
             &node.store,
             &node.client,
             &f.url,
-            node.config.federation.bootstrap_pages,
+            &node.config.federation,
             &node.me.keys.identities(),
         ) {
             Ok(r) => println!("  pulled {} recent change(s) from {}", r.applied, f.url),

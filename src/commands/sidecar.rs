@@ -11,6 +11,6 @@ pub fn run(root: &Path, args: &SidecarArgs) -> anyhow::Result<ExitCode> {
         .bind
         .clone()
         .unwrap_or_else(|| node.config.sidecar.bind.clone());
-    crate::sidecar::Sidecar::new(node).run(&bind)?;
+    crate::sidecar::Sidecar::new(node)?.run(&bind)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -29,6 +29,16 @@ pub fn run(root: &Path) -> anyhow::Result<ExitCode> {
                     .as_deref()
                     .map_or(String::new(), |e| format!(", last error: {e}"))
             );
+            let (items, dropped) = st.item_counts(&f.url)?;
+            let cap = node.config.federation.max_items_per_friend;
+            println!(
+                "      {items} post(s) kept{}",
+                if dropped > 0 {
+                    format!(" (only the newest {cap}: {dropped} older dropped)")
+                } else {
+                    String::new()
+                }
+            );
         }
     }
     let outbox = st.outbox()?;

@@ -4,7 +4,7 @@
 
 use anyhow::{anyhow, bail, Context as _};
 use std::io::Read as _;
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs as _};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs as _};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,31 +42,55 @@ pub enum Delivery {
 
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            !(v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || o[0] == 0
-                || (o[0] == 100 && (o[1] & 0xc0) == 64) // 100.64/10 carrier-grade NAT
-                || (o[0] == 198 && (o[1] & 0xfe) == 18) // 198.18/15 benchmarking
-                || o[0] >= 240)
-        }
+        IpAddr::V4(v4) => is_public_v4(v4),
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
+            // Every form that carries an IPv4 address is judged by that address.
+            if let Some(v4) = embedded_v4(v6) {
+                return is_public_v4(v4);
             }
             let seg = v6.segments();
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
-                || (seg[0] & 0xfe00) == 0xfc00 // unique local
-                || (seg[0] & 0xffc0) == 0xfe80) // link local
+                || (seg[0] & 0xfe00) == 0xfc00 // fc00::/7 unique local
+                || (seg[0] & 0xffc0) == 0xfe80 // fe80::/10 link local
+                || (seg[0] & 0xffc0) == 0xfec0 // fec0::/10 site local (deprecated, still routed inward)
+                || (seg[0] == 0x64 && seg[1] == 0xff9b) // 64:ff9b:1::/48 local-use NAT64
+                || (seg[0] == 0x2001 && seg[1] == 0) // 2001::/32 Teredo: the client address is hidden
+                || (seg[0] == 0x2001 && seg[1] == 0xdb8)) // documentation
         }
+    }
+}
+
+fn is_public_v4(v4: Ipv4Addr) -> bool {
+    let o = v4.octets();
+    !(v4.is_private()
+        || v4.is_loopback()
+        || v4.is_link_local()
+        || v4.is_unspecified()
+        || v4.is_broadcast()
+        || v4.is_multicast()
+        || v4.is_documentation()
+        || o[0] == 0
+        || (o[0] == 100 && (o[1] & 0xc0) == 64) // 100.64/10 carrier-grade NAT
+        || (o[0] == 192 && o[1] == 0 && o[2] == 0) // 192.0.0/24 IETF protocol assignments
+        || (o[0] == 192 && o[1] == 88 && o[2] == 99) // 192.88.99/24 6to4 relay anycast
+        || (o[0] == 198 && (o[1] & 0xfe) == 18) // 198.18/15 benchmarking
+        || o[0] >= 240)
+}
+
+/// The IPv4 address inside an IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible
+/// (`::a.b.c.d`), NAT64 (`64:ff9b::/96`) or 6to4 (`2002::/16`) address.
+fn embedded_v4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = v6.segments();
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    match s {
+        [0, 0, 0, 0, 0, 0xffff, hi, lo] => Some(v4(hi, lo)),
+        // `::` and `::1` are not IPv4-compatible addresses; the checks below cover them.
+        [0, 0, 0, 0, 0, 0, hi, lo] if hi != 0 => Some(v4(hi, lo)),
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => Some(v4(hi, lo)),
+        [0x2002, hi, lo, ..] => Some(v4(hi, lo)),
+        _ => None,
     }
 }
 
@@ -219,6 +243,7 @@ mod tests {
             "0.0.0.0",
             "100.64.0.1",
             "::1",
+            "::",
             "fe80::1",
             "fd00::1",
             "::ffff:127.0.0.1",
@@ -226,6 +251,47 @@ mod tests {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
         for ip in ["93.184.216.34", "2606:4700::1111"] {
+            assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[test]
+    fn every_ipv6_form_of_a_private_ipv4_is_refused() {
+        for ip in [
+            "64:ff9b::7f00:1", // NAT64 of 127.0.0.1
+            "64:ff9b::a00:1",  // NAT64 of 10.0.0.1
+            "2002:7f00:1::1",  // 6to4 of 127.0.0.1
+            "2002:c0a8:101::", // 6to4 of 192.168.1.1
+            "::127.0.0.1",     // IPv4-compatible
+            "::10.0.0.1",      // IPv4-compatible
+            "::ffff:169.254.169.254",
+        ] {
+            assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        }
+        // The same forms around a public address stay usable.
+        for ip in [
+            "64:ff9b::5db8:d822",
+            "2002:5db8:d822::1",
+            "::ffff:93.184.216.34",
+        ] {
+            assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[test]
+    fn special_ranges_are_refused() {
+        for ip in [
+            "fec0::1",                              // site local
+            "feff::1",                              // site local, top of the range
+            "192.0.0.1",                            // IETF protocol assignments
+            "192.0.0.170",                          // NAT64 discovery
+            "64:ff9b:1::1",                         // local-use NAT64
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2", // Teredo
+            "2001:db8::1",                          // documentation
+        ] {
+            assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["192.0.1.1", "2001:4860::8888"] {
             assert!(is_public(ip.parse().unwrap()), "{ip}");
         }
     }

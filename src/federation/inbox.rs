@@ -3,37 +3,13 @@
 //! stores nothing.
 
 use super::client::Client;
+use super::limit::InboxLimits;
 use super::outbox::{self, lock};
 use super::protocol::{self, types, Envelope, Reject};
 use super::Me;
 use crate::store::{Friend, Store};
 use chrono::{DateTime, Utc};
 use std::sync::Mutex;
-
-/// Friend requests from unknown sites accepted per minute: each costs an
-/// outgoing fetch of the sender's discovery document.
-pub const STRANGER_REQUESTS_PER_MINUTE: u32 = 30;
-
-/// A fixed-window counter for requests from strangers.
-#[derive(Default)]
-pub struct StrangerLimit(Mutex<Option<(std::time::Instant, u32)>>);
-
-impl StrangerLimit {
-    pub fn allow(&self) -> bool {
-        let mut w = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let now = std::time::Instant::now();
-        match &mut *w {
-            Some((start, n)) if now.duration_since(*start).as_secs() < 60 => {
-                *n += 1;
-                *n <= STRANGER_REQUESTS_PER_MINUTE
-            }
-            _ => {
-                *w = Some((now, 1));
-                true
-            }
-        }
-    }
-}
 
 /// Incoming friend requests kept waiting at most; more are refused.
 pub const MAX_PENDING_REQUESTS: usize = 500;
@@ -104,42 +80,148 @@ fn pinned_key(f: &Friend) -> Result<ed25519_dalek::VerifyingKey, Reject> {
     protocol::decode_key(&f.signing_key).map_err(Reject::KeyMismatch)
 }
 
-/// Checks and applies one message. The outer error is an internal failure
-/// (HTTP 500); the inner one a rejection of the message (4xx).
+/// One `POST /inbox` as it arrived.
+pub struct Inbound<'a> {
+    pub raw: &'a [u8],
+    pub signature: Option<&'a str>,
+    /// The TCP peer, for per-source limits.
+    pub peer: Option<std::net::IpAddr>,
+    pub now: DateTime<Utc>,
+}
+
+/// What became of a message that passed every check made on the request path.
+#[derive(Debug)]
+pub enum Outcome {
+    Accepted(Accepted),
+    /// A stranger's friend request: its sender's discovery document must be
+    /// read before it is stored, off the request path (`verify_request`).
+    Verify(PendingRequest),
+}
+
+/// A correctly signed friend request from an unknown site, waiting for the
+/// check of its sender's published key.
+#[derive(Debug)]
+pub struct PendingRequest {
+    env: Envelope,
+    raw: Vec<u8>,
+    signature: Option<String>,
+    now: DateTime<Utc>,
+}
+
+impl PendingRequest {
+    pub fn from(&self) -> &str {
+        &self.env.from
+    }
+}
+
+/// Checks one message without touching the network and applies it, or
+/// hands a stranger's friend request back for verification. The outer error
+/// is an internal failure (HTTP 500); the inner one a rejection (4xx).
 pub fn handle(
     store: &Mutex<Store>,
-    client: &Client,
     me: &Me,
-    limit: &StrangerLimit,
-    raw: &[u8],
-    signature: Option<&str>,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Result<Accepted, Reject>> {
-    let env = match protocol::check_envelope(raw, &me.url, now) {
+    limits: &InboxLimits,
+    max_per_minute: u32,
+    msg: &Inbound<'_>,
+) -> anyhow::Result<Result<Outcome, Reject>> {
+    let env = match protocol::check_envelope(msg.raw, &me.url, msg.now) {
         Ok(e) => e,
         Err(r) => return Ok(Err(r)),
     };
     let known = lock(store).friend(&env.from)?;
-    // Checks that need the network (a stranger's discovery document) run
-    // before the store is locked.
-    let stranger = match (&known, env.kind.as_str()) {
-        (None, types::FRIEND_REQUEST) => match verify_stranger(client, limit, &env, raw, signature)
-        {
-            Ok(f) => Some(f),
-            Err(r) => return Ok(Err(r)),
-        },
-        (None, _) => return Ok(Err(Reject::NotFriend)),
-        (Some(f), _) => {
-            if let Err(r) = pinned_key(f).and_then(|k| protocol::verify(raw, signature, &k)) {
-                return Ok(Err(r));
-            }
-            None
+    let Some(f) = known else {
+        if env.kind != types::FRIEND_REQUEST {
+            return Ok(Err(Reject::NotFriend));
         }
+        return Ok(check_stranger(store, limits, env, msg)?.map(Outcome::Verify));
     };
+    if let Err(r) = pinned_key(&f).and_then(|k| protocol::verify(msg.raw, msg.signature, &k)) {
+        return Ok(Err(r));
+    }
+    // Counted after the signature, so forgeries cannot use up a friend's quota.
+    if limits.friend(&f.url, max_per_minute).is_err() {
+        return Ok(Err(Reject::RateLimited));
+    }
+    Ok(commit(store, me, &env, Some(&f), None, msg.now)?.map(Outcome::Accepted))
+}
+
+/// The cheap checks of a stranger's friend request: its signature with the
+/// key it carries, the rate limits, and room for one more pending request.
+fn check_stranger(
+    store: &Mutex<Store>,
+    limits: &InboxLimits,
+    env: Envelope,
+    msg: &Inbound<'_>,
+) -> anyhow::Result<Result<PendingRequest, Reject>> {
+    let req: protocol::FriendRequest = match protocol::body(&env) {
+        Ok(r) => r,
+        Err(r) => return Ok(Err(r)),
+    };
+    let checked = protocol::decode_key(&req.key)
+        .map_err(Reject::KeyMismatch)
+        .and_then(|key| protocol::verify(msg.raw, msg.signature, &key));
+    if let Err(r) = checked {
+        return Ok(Err(r));
+    }
+    if limits.stranger(msg.peer, &req.key).is_err()
+        || pending_requests(&lock(store))? >= MAX_PENDING_REQUESTS
+    {
+        return Ok(Err(Reject::RateLimited));
+    }
+    Ok(Ok(PendingRequest {
+        env,
+        raw: msg.raw.to_vec(),
+        signature: msg.signature.map(str::to_string),
+        now: msg.now,
+    }))
+}
+
+fn pending_requests(s: &Store) -> anyhow::Result<usize> {
+    Ok(s.friends()?
+        .iter()
+        .filter(|f| f.state == "incoming")
+        .count())
+}
+
+/// Completes a stranger's friend request: reads the sender's discovery
+/// document and stores the request if the key matches. Runs off the request
+/// path; the sender already had its 202, so the detail is only logged.
+pub fn verify_request(
+    store: &Mutex<Store>,
+    client: &Client,
+    me: &Me,
+    p: &PendingRequest,
+) -> anyhow::Result<Result<Accepted, Reject>> {
+    // The site may have become known meanwhile (a second request, or we asked it).
+    // Bound first: a guard in the `if let` would live through `commit` (edition 2021).
+    let known = lock(store).friend(&p.env.from)?;
+    if let Some(f) = known {
+        let sig = p.signature.as_deref();
+        if let Err(r) = pinned_key(&f).and_then(|k| protocol::verify(&p.raw, sig, &k)) {
+            return Ok(Err(r));
+        }
+        return commit(store, me, &p.env, Some(&f), None, p.now);
+    }
+    let stranger = match verify_stranger(client, &p.env) {
+        Ok(f) => f,
+        Err(r) => return Ok(Err(r)),
+    };
+    commit(store, me, &p.env, None, Some(stranger), p.now)
+}
+
+/// Applies a checked message and records its id in one transaction.
+fn commit(
+    store: &Mutex<Store>,
+    me: &Me,
+    env: &Envelope,
+    known: Option<&Friend>,
+    stranger: Option<Friend>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Result<Accepted, Reject>> {
     let now_ms = now.timestamp_millis();
     let mut st = lock(store);
     st.transaction(|s| {
-        let result = apply(s, me, &env, known.as_ref(), stranger)?;
+        let result = apply(s, me, env, known, stranger)?;
         if result.is_ok() {
             if !s.record_seen(&env.from, &env.id, now_ms)? {
                 // Roll back the effect too: the whole message was a replay.
@@ -160,18 +242,6 @@ pub fn handle(
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stranger_limit_caps_a_burst() {
-        let l = StrangerLimit::default();
-        let allowed = (0..100).filter(|_| l.allow()).count();
-        assert_eq!(allowed as u32, STRANGER_REQUESTS_PER_MINUTE);
-    }
-}
-
 #[derive(Debug)]
 struct ReplayMarker;
 impl std::fmt::Display for ReplayMarker {
@@ -181,22 +251,11 @@ impl std::fmt::Display for ReplayMarker {
 }
 impl std::error::Error for ReplayMarker {}
 
-/// A friend request from an unknown site: the signature must verify with
-/// the key in the message, and that key must be the one the sender's own
-/// site publishes.
-fn verify_stranger(
-    client: &Client,
-    limit: &StrangerLimit,
-    env: &Envelope,
-    raw: &[u8],
-    signature: Option<&str>,
-) -> Result<Friend, Reject> {
+/// A friend request from an unknown site (its signature already checked
+/// with the key it carries): that key must be the one the sender's own site
+/// publishes.
+fn verify_stranger(client: &Client, env: &Envelope) -> Result<Friend, Reject> {
     let req: protocol::FriendRequest = protocol::body(env)?;
-    let key = protocol::decode_key(&req.key).map_err(Reject::KeyMismatch)?;
-    protocol::verify(raw, signature, &key)?;
-    if !limit.allow() {
-        return Err(Reject::RateLimited);
-    }
     let url = format!("{}{}", env.from, protocol::DISCOVERY_PATH);
     let disc: protocol::Discovery = client.get_json(&url).map_err(|e| {
         Reject::KeyMismatch(format!(
@@ -253,12 +312,7 @@ fn apply(
             let Some(f) = stranger else {
                 return Ok(Err(Reject::NotFriend));
             };
-            let pending = s
-                .friends()?
-                .iter()
-                .filter(|f| f.state == "incoming")
-                .count();
-            if pending >= MAX_PENDING_REQUESTS {
+            if pending_requests(s)? >= MAX_PENDING_REQUESTS {
                 return Ok(Err(Reject::Malformed(
                     "too many pending friend requests; try later".into(),
                 )));
@@ -349,5 +403,89 @@ fn apply(
             ok(Accepted::KeysUpdated { from })
         }
         _ => Ok(Err(Reject::NotFriend)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::federation::keys::Keys;
+    use ed25519_dalek::SigningKey;
+
+    const THEM: &str = "https://them.example/";
+
+    fn me() -> Me {
+        Me {
+            url: "https://me.example/".into(),
+            name: "Me".into(),
+            keys: Keys {
+                signing: SigningKey::from_bytes(&[1; 32]),
+                encryption: age::x25519::Identity::generate(),
+                retired: vec![],
+            },
+        }
+    }
+
+    /// A request from THEM that a verify worker picks up after THEM became known.
+    fn pending(me: &Me, key: &SigningKey) -> PendingRequest {
+        let now = Utc::now();
+        let body =
+            serde_json::json!({"name": "Them", "key": protocol::encode_key(&key.verifying_key())});
+        let raw = protocol::envelope_bytes(
+            types::FRIEND_REQUEST,
+            &crate::federation::new_id().unwrap(),
+            THEM,
+            &me.url,
+            now,
+            &body,
+        );
+        PendingRequest {
+            env: protocol::check_envelope(&raw, &me.url, now).unwrap(),
+            signature: Some(protocol::sign(&raw, key)),
+            raw,
+            now,
+        }
+    }
+
+    #[test]
+    fn a_request_from_a_site_known_by_then_is_checked_with_its_pinned_key() {
+        let me = me();
+        let key = SigningKey::from_bytes(&[2; 32]);
+        let store = Store::in_memory().unwrap();
+        store
+            .upsert_friend(&Friend {
+                url: THEM.into(),
+                name: "Them".into(),
+                state: "incoming".into(),
+                signing_key: protocol::encode_key(&key.verifying_key()),
+                encryption_key: String::new(),
+                inbox: format!("{THEM}inbox"),
+                feed: format!("{THEM}federation/feed.json"),
+                avatar: None,
+                created: 0,
+                last_seq: 0,
+                feed_etag: None,
+                last_pull: None,
+                last_pull_error: None,
+                last_heard: None,
+            })
+            .unwrap();
+        let store = std::sync::Arc::new(Mutex::new(store));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let shared = std::sync::Arc::clone(&store);
+        let good = pending(&me, &key);
+        let forged = pending(&me, &SigningKey::from_bytes(&[3; 32]));
+        std::thread::spawn(move || {
+            let client = Client::new(false);
+            let a = verify_request(&shared, &client, &me, &good).map_err(|e| e.to_string());
+            let b = verify_request(&shared, &client, &me, &forged).map_err(|e| e.to_string());
+            let _ = tx.send((a, b));
+        });
+        // Bounded: a lock held across the store update would hang here.
+        let (a, b) = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("verify_request finished");
+        assert_eq!(a, Ok(Ok(Accepted::FriendRequest { from: THEM.into() })));
+        assert!(matches!(b, Ok(Err(Reject::BadSignature))), "{b:?}");
     }
 }

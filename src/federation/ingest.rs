@@ -6,6 +6,7 @@ use super::client::{Client, Fetched, MAX_DOCUMENT};
 use super::outbox::lock;
 use super::protocol::{self, Change, FeedHead, FeedPage};
 use super::{private, sanitize};
+use crate::config::FederationConfig;
 use crate::store::{now_ms, FriendItem, Store};
 use anyhow::{anyhow, bail};
 use std::collections::HashMap;
@@ -20,6 +21,8 @@ pub struct PullReport {
     pub applied: usize,
     pub skipped: usize,
     pub requests: usize,
+    /// Older items dropped to stay within `max_items_per_friend`.
+    pub dropped: usize,
 }
 
 /// Pulls new changes from `friend_url`'s feed into the store.
@@ -27,14 +30,14 @@ pub fn pull(
     store: &Mutex<Store>,
     client: &Client,
     friend_url: &str,
-    bootstrap_pages: u64,
+    cfg: &FederationConfig,
     identities: &[age::x25519::Identity],
 ) -> anyhow::Result<PullReport> {
     let friend = lock(store)
         .friend(friend_url)?
         .filter(|f| f.state == "friend")
         .ok_or_else(|| anyhow!("{friend_url} is not a friend"))?;
-    let result = pull_inner(store, client, &friend, bootstrap_pages, identities);
+    let result = pull_inner(store, client, &friend, cfg, identities);
     if let Err(e) = &result {
         lock(store).set_pull_error(friend_url, &format!("{e:#}"))?;
     }
@@ -45,9 +48,10 @@ fn pull_inner(
     store: &Mutex<Store>,
     client: &Client,
     friend: &crate::store::Friend,
-    bootstrap_pages: u64,
+    cfg: &FederationConfig,
     identities: &[age::x25519::Identity],
 ) -> anyhow::Result<PullReport> {
+    let bootstrap_pages = cfg.bootstrap_pages;
     let mut report = PullReport {
         requests: 1,
         ..Default::default()
@@ -70,6 +74,7 @@ fn pull_inner(
     if protocol::normalize_url(&head.site).as_deref() != Some(friend.url.as_str()) {
         bail!("feed at {} claims to be {}", friend.feed, head.site);
     }
+    within_cap(&friend.feed, head.changes.len(), cfg.max_inline_changes)?;
     let mut since = friend.last_seq.max(0) as u64;
     let mut reset = false;
     if head.last_seq < since {
@@ -95,6 +100,7 @@ fn pull_inner(
                 let url = format!("{base}{}", protocol::page_path(n));
                 let page: FeedPage = client.get_json(&url)?;
                 report.requests += 1;
+                within_cap(&url, page.changes.len(), cfg.max_inline_changes)?;
                 changes.extend(page.changes);
             }
         }
@@ -156,9 +162,19 @@ fn pull_inner(
             }
             report.applied += 1;
         }
+        report.dropped = s.keep_newest_items(&friend.url, cfg.max_items_per_friend)?;
         s.set_pull_ok(&friend.url, head.last_seq as i64, etag.as_deref(), now_ms())
     })?;
     Ok(report)
+}
+
+/// A friend's feed document carries at most `cap` changes: a conforming
+/// one never comes near (pages hold 100, the head 20).
+fn within_cap(url: &str, n: usize, cap: usize) -> anyhow::Result<()> {
+    if n > cap {
+        bail!("{url} carries {n} changes, more than max_inline_changes = {cap}; refused");
+    }
+    Ok(())
 }
 
 /// Fetches, decrypts and verifies one friends-only post.

@@ -8,9 +8,11 @@ pub mod friends;
 pub mod inbox;
 pub mod ingest;
 pub mod keys;
+pub mod limit;
 pub mod outbox;
 pub mod private;
 pub mod protocol;
+pub mod remote_images;
 pub mod sanitize;
 
 use crate::config::Config;

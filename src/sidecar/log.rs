@@ -1,5 +1,7 @@
 //! One line per event on stderr, with a level switch.
 
+use std::sync::atomic::{AtomicU8, Ordering};
+
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
     Error,
@@ -8,23 +10,33 @@ pub enum Level {
     Debug,
 }
 
+/// The level can change while the sidecar runs (`social.toml` is reloaded).
 pub struct Logger {
-    level: Level,
+    level: AtomicU8,
+}
+
+fn parse(level: &str) -> Level {
+    match std::env::var("MICROSOCIAL_LOG").as_deref().unwrap_or(level) {
+        "error" => Level::Error,
+        "warn" => Level::Warn,
+        "debug" => Level::Debug,
+        _ => Level::Info,
+    }
 }
 
 impl Logger {
     pub fn new(level: &str) -> Logger {
-        let level = match std::env::var("MICROSOCIAL_LOG").as_deref().unwrap_or(level) {
-            "error" => Level::Error,
-            "warn" => Level::Warn,
-            "debug" => Level::Debug,
-            _ => Level::Info,
-        };
-        Logger { level }
+        Logger {
+            level: AtomicU8::new(parse(level) as u8),
+        }
+    }
+
+    pub fn set_level(&self, level: &str) {
+        self.level.store(parse(level) as u8, Ordering::Relaxed);
     }
 
     fn line(&self, level: Level, tag: &str, msg: &str) {
-        if level <= self.level {
+        if level as u8 <= self.level.load(Ordering::Relaxed) {
             let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             eprintln!("{now} {tag} {msg}");
         }

@@ -3,9 +3,12 @@
 //! pulls friends' feeds, one rebuilds the site, one drains the outbox.
 
 pub mod log;
+pub mod reload;
+pub mod verify;
 
 use crate::federation::friends::Node;
-use crate::federation::inbox::{self, Accepted};
+use crate::federation::inbox::{self, Accepted, Outcome, PendingRequest};
+use crate::federation::limit::InboxLimits;
 use crate::federation::outbox::lock;
 use crate::federation::{ingest, outbox, protocol};
 use crate::pipeline::{self, Options};
@@ -41,9 +44,11 @@ struct Rebuild {
 }
 
 pub struct Sidecar {
+    /// Root and store. Its config, keys and client are the startup values:
+    /// use `settings()`, which follows later edits.
     node: Node,
+    live: reload::Live,
     output: PathBuf,
-    serve_public: bool,
     pulls: Mutex<Pulls>,
     pulls_cv: Condvar,
     rebuild: Mutex<Rebuild>,
@@ -51,8 +56,8 @@ pub struct Sidecar {
     outbox_wake: Mutex<bool>,
     outbox_cv: Condvar,
     log: log::Logger,
-    identities: Vec<age::x25519::Identity>,
-    strangers: inbox::StrangerLimit,
+    limits: InboxLimits,
+    verify: verify::Queue<PendingRequest>,
 }
 
 fn guard<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -60,15 +65,18 @@ fn guard<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Sidecar {
-    pub fn new(node: Node) -> Sidecar {
+    pub fn new(node: Node) -> anyhow::Result<Sidecar> {
         let output = node.root.join("public");
-        let serve_public = node.config.sidecar.serve_public;
         let log = log::Logger::new(&node.config.sidecar.log_level);
-        let node_identities = node.me.keys.identities();
-        Sidecar {
+        let first = reload::Snapshot::new(
+            node.config.clone(),
+            crate::federation::Me::new(&node.config, crate::federation::keys::load(&node.root)?)?,
+            node.client.clone(),
+        );
+        Ok(Sidecar {
+            live: reload::Live::new(&node.root, first),
             node,
             output,
-            serve_public,
             pulls: Mutex::default(),
             pulls_cv: Condvar::new(),
             rebuild: Mutex::default(),
@@ -76,9 +84,9 @@ impl Sidecar {
             outbox_wake: Mutex::new(false),
             outbox_cv: Condvar::new(),
             log,
-            identities: node_identities,
-            strangers: inbox::StrangerLimit::default(),
-        }
+            limits: InboxLimits::default(),
+            verify: verify::Queue::new(verify::QUEUE),
+        })
     }
 
     /// Binds and serves until the process is stopped.
@@ -99,7 +107,7 @@ impl Sidecar {
                 .config
                 .site
                 .inbox_url(&self.node.config.federation),
-            self.serve_public
+            self.node.config.sidecar.serve_public
         ));
         let me = Arc::new(self);
         let server = Arc::new(server);
@@ -111,6 +119,14 @@ impl Sidecar {
             }
         }
         let mut handles = Vec::new();
+        for _ in 0..verify::WORKERS {
+            let me = Arc::clone(&me);
+            handles.push(std::thread::spawn(move || {
+                while let Some(p) = me.verify.next() {
+                    me.verify_one(&p);
+                }
+            }));
+        }
         for _ in 0..PULL_WORKERS {
             let me = Arc::clone(&me);
             handles.push(std::thread::spawn(move || me.pull_loop()));
@@ -151,7 +167,9 @@ impl Sidecar {
                 }))
                 .unwrap_or_default(),
             ),
-            (tiny_http::Method::Get | tiny_http::Method::Head, _) if self.serve_public => {
+            (tiny_http::Method::Get | tiny_http::Method::Head, _)
+                if self.settings().config.sidecar.serve_public =>
+            {
                 files::serve(&self.output, &url, header(&req, "If-None-Match").as_deref())
             }
             _ => json(404, &protocol::error_body("not_found", "no such endpoint")),
@@ -181,22 +199,22 @@ impl Sidecar {
             );
         }
         let sig = header(req, protocol::SIGNATURE_HEADER);
-        let node = &self.node;
-        match inbox::handle(
-            &node.store,
-            &node.client,
-            &node.me,
-            &self.strangers,
-            &raw,
-            sig.as_deref(),
-            chrono::Utc::now(),
-        ) {
-            Ok(Ok(accepted)) => {
+        let live = self.settings();
+        let msg = inbox::Inbound {
+            raw: &raw,
+            signature: sig.as_deref(),
+            peer: req.remote_addr().map(|a| a.ip()),
+            now: chrono::Utc::now(),
+        };
+        let max = live.config.federation.max_pings_per_minute;
+        match inbox::handle(&self.node.store, &live.me, &self.limits, max, &msg) {
+            Ok(Ok(Outcome::Accepted(accepted))) => {
                 self.log
                     .info(&format!("accepted {} from {peer}", accepted.describe()));
                 self.after(&accepted);
                 json(202, b"{\"status\":\"accepted\"}")
             }
+            Ok(Ok(Outcome::Verify(pending))) => self.queue_request(&peer, pending),
             Ok(Err(reject)) => self.reject(&peer, &reject),
             Err(e) => {
                 self.log.error(&format!("inbox: internal error: {e:#}"));
@@ -221,7 +239,12 @@ impl Sidecar {
             r.code(),
             r
         ));
-        json(r.status(), &protocol::error_body(r.code(), &r.to_string()))
+        let response = json(r.status(), &protocol::error_body(r.code(), &r.to_string()));
+        if r.status() == 429 {
+            let after = crate::federation::limit::WINDOW.as_secs().to_string();
+            return response.with_header(files::header_value("Retry-After", &after));
+        }
+        response
     }
 
     fn after(&self, accepted: &Accepted) {
@@ -290,13 +313,13 @@ impl Sidecar {
                 continue;
             }
             let started = Instant::now();
-            let cfg = &self.node.config.federation;
+            let live = self.settings();
             let result = ingest::pull(
                 &self.node.store,
-                &self.node.client,
+                &live.client,
                 &friend,
-                cfg.bootstrap_pages,
-                &self.identities,
+                &live.config.federation,
+                &live.identities,
             );
             let last_seq = lock(&self.node.store)
                 .friend(&friend)
@@ -332,6 +355,12 @@ impl Sidecar {
                             String::new()
                         }
                     ));
+                    if r.dropped > 0 {
+                        self.log.warn(&format!(
+                            "{friend}: dropped {} older post(s) to keep max_items_per_friend",
+                            r.dropped
+                        ));
+                    }
                     if r.applied > 0 {
                         self.request_rebuild();
                     }
@@ -350,9 +379,9 @@ impl Sidecar {
     /// at once; requests during the window are folded into one more build
     /// when it ends. A burst therefore costs at most two builds.
     fn rebuild_loop(&self) {
-        let window = Duration::from_millis(self.node.config.sidecar.rebuild_debounce_ms);
         let mut last: Option<Instant> = None;
         loop {
+            let window = Duration::from_millis(self.settings().config.sidecar.rebuild_debounce_ms);
             {
                 let mut r = guard(&self.rebuild);
                 while !r.requested {
@@ -384,7 +413,7 @@ impl Sidecar {
             Ok(report) => {
                 self.log.info(&format!("rebuilt: {report}"));
                 if report.written > 0 || report.deleted > 0 {
-                    if let Some(cmd) = &self.node.config.sidecar.deploy_command {
+                    if let Some(cmd) = &self.settings().config.sidecar.deploy_command {
                         self.deploy(cmd);
                     }
                 }
@@ -409,14 +438,14 @@ impl Sidecar {
     }
 
     fn outbox_loop(&self) {
-        let cfg = &self.node.config.federation;
         let mut last_prune = Instant::now() - Duration::from_secs(3600);
         loop {
+            let live = self.settings();
             match outbox::deliver_due(
                 &self.node.store,
-                &self.node.client,
-                &self.node.me,
-                cfg.retry_initial_ms,
+                &live.client,
+                &live.me,
+                live.config.federation.retry_initial_ms,
             ) {
                 Ok(results) => {
                     for (m, d) in results {

@@ -174,7 +174,10 @@ pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
 /// Two running sites that are friends.
 pub fn befriend(a: &Site, b: &Site) {
     a.ok(&["friends", "add", &b.url()]);
-    assert_eq!(b.state_of(a).as_deref(), Some("incoming"));
+    // The receiver answers first and checks the request off the request path.
+    wait_until("the request stored", || {
+        b.state_of(a).as_deref() == Some("incoming")
+    });
     assert_eq!(a.state_of(b).as_deref(), Some("outgoing"));
     b.ok(&["friends", "accept", &a.url()]);
     wait_until("friendship on both sides", || {

@@ -1,0 +1,85 @@
+//! Per-friend caps on what the store keeps of a friend's feed.
+
+use super::Store;
+use rusqlite::params;
+
+impl Store {
+    /// Keeps the newest `max` of `friend`'s items (by publication time) and
+    /// deletes the rest; returns how many were deleted and adds them to the
+    /// friend's `items_dropped` count for `status`.
+    pub fn keep_newest_items(&self, friend: &str, max: u64) -> anyhow::Result<usize> {
+        let max = i64::try_from(max).unwrap_or(i64::MAX);
+        let n = self.conn.execute(
+            "DELETE FROM friend_items WHERE friend = ?1 AND id NOT IN (
+                SELECT id FROM friend_items WHERE friend = ?1
+                ORDER BY julianday(published) DESC, id DESC LIMIT ?2)",
+            params![friend, max],
+        )?;
+        if n > 0 {
+            self.conn.execute(
+                "UPDATE friends SET items_dropped = items_dropped + ?2 WHERE url = ?1",
+                params![friend, n as i64],
+            )?;
+        }
+        Ok(n)
+    }
+
+    /// Items of `friend` stored now, and how many were ever dropped by the cap.
+    pub fn item_counts(&self, friend: &str) -> anyhow::Result<(i64, i64)> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT COUNT(*) FROM friend_items WHERE friend = ?1),
+                    COALESCE((SELECT items_dropped FROM friends WHERE url = ?1), 0)",
+            [friend],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::{FriendItem, Store};
+
+    fn item(id: &str, published: &str) -> FriendItem {
+        FriendItem {
+            friend: "https://a/".into(),
+            id: format!("https://a/{id}"),
+            title: None,
+            content_html: "x".into(),
+            published: published.into(),
+            updated: None,
+            tags: vec![],
+            private: false,
+        }
+    }
+
+    #[test]
+    fn the_newest_items_are_kept_across_time_zones() {
+        let s = Store::in_memory().unwrap();
+        s.conn
+            .execute(
+                "INSERT INTO friends (url, name, state, signing_key, encryption_key, inbox, feed, created, last_seq)
+                 VALUES ('https://a/', 'A', 'friend', 'k', 'e', 'i', 'f', 0, 0)",
+                [],
+            )
+            .unwrap();
+        // 10:30+02:00 is 08:30Z: older than 09:00Z although it sorts later as text.
+        for (id, at) in [
+            ("old", "2026-01-01T10:30:00+02:00"),
+            ("mid", "2026-01-01T09:00:00+00:00"),
+            ("new", "2026-01-01T09:30:00+00:00"),
+        ] {
+            s.upsert_item(&item(id, at)).unwrap();
+        }
+        assert_eq!(s.keep_newest_items("https://a/", 2).unwrap(), 1);
+        let mut ids: Vec<String> = s
+            .friend_items(true)
+            .unwrap()
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
+        ids.sort();
+        assert_eq!(ids, ["https://a/mid", "https://a/new"]);
+        assert_eq!(s.item_counts("https://a/").unwrap(), (2, 1));
+        assert_eq!(s.keep_newest_items("https://a/", 2).unwrap(), 0);
+    }
+}
