@@ -74,8 +74,7 @@ impl Output {
     }
 
     pub fn begin(&self, full: bool) -> anyhow::Result<Txn<'_>> {
-        std::fs::create_dir_all(&self.staging)
-            .with_context(|| format!("cannot create {}", self.staging.display()))?;
+        crate::fsutil::create_dirs(&self.staging, self.private)?;
         Ok(Txn { out: self, full })
     }
 
@@ -87,8 +86,7 @@ impl Output {
                 continue; // already moved before an interruption
             }
             if let Some(p) = to.parent() {
-                std::fs::create_dir_all(p)
-                    .with_context(|| format!("cannot create {}", p.display()))?;
+                crate::fsutil::create_dirs(p, self.private)?;
             }
             std::fs::rename(&from, &to)
                 .with_context(|| format!("cannot move {} into place", to.display()))?;
@@ -130,7 +128,7 @@ impl Txn<'_> {
     fn staged(&self, rel: &str) -> anyhow::Result<PathBuf> {
         let path = self.out.staging.join(rel);
         if let Some(p) = path.parent() {
-            std::fs::create_dir_all(p).with_context(|| format!("cannot create {}", p.display()))?;
+            crate::fsutil::create_dirs(p, self.out.private)?;
         }
         Ok(path)
     }

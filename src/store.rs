@@ -8,7 +8,9 @@ use rusqlite::{params, Connection, OptionalExtension as _};
 use std::path::Path;
 use std::time::Duration;
 
+mod health;
 mod migrations;
+mod outbox_admin;
 
 pub use migrations::SCHEMA_VERSION;
 

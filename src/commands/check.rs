@@ -13,6 +13,6 @@ pub fn run(root: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
     for p in &problems {
         eprintln!("{p}");
     }
-    eprintln!("{} problem(s) found", problems.len());
+    eprintln!("{} found", crate::words::count(problems.len(), "problem"));
     Ok(ExitCode::FAILURE)
 }

@@ -3,10 +3,12 @@
 //! publishing this site's own change log.
 
 pub mod client;
+pub mod clock;
 pub mod feedlog;
 pub mod friends;
 pub mod inbox;
 pub mod ingest;
+pub mod keyfile;
 pub mod keys;
 pub mod outbox;
 pub mod private;
