@@ -11,6 +11,7 @@ use std::time::Duration;
 mod health;
 mod migrations;
 mod outbox_admin;
+mod profile;
 
 pub use migrations::SCHEMA_VERSION;
 

@@ -249,3 +249,32 @@ fn status_checks_the_state_database() {
     assert!(!out.status.success(), "{stdout}");
     assert!(err.contains("state.db is damaged"), "{err}");
 }
+
+#[test]
+fn a_friends_new_name_and_avatar_are_picked_up() {
+    let a = started("Ann");
+    let b = started("Bo");
+    befriend(&a, &b);
+    let cfg = b.root().join("social.toml");
+    let renamed = std::fs::read_to_string(&cfg).unwrap().replace(
+        "author = \"Bo\"",
+        "author = \"Bo Renamed\"\navatar = \"bo.png\"",
+    );
+    std::fs::write(&cfg, renamed).unwrap();
+    std::fs::create_dir_all(b.root().join("static")).unwrap();
+    std::fs::write(b.root().join("static/bo.png"), b"png").unwrap();
+    b.ok(&["new", "Same Bo, new name"]);
+    b.ok(&["publish"]);
+    wait_until("Bo's new name at Ann's", || {
+        a.friends_json()[0]["name"] == "Bo Renamed"
+    });
+    wait_until("the new name in Ann's timeline", || {
+        a.timeline().contains("Bo Renamed")
+    });
+    let avatar: Option<String> = a
+        .db()
+        .query_row("SELECT avatar FROM friends", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(avatar, Some(format!("{}bo.png", b.url())));
+    assert!(a.ok(&["status"]).contains("Bo Renamed"));
+}

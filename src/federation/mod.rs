@@ -12,6 +12,7 @@ pub mod keyfile;
 pub mod keys;
 pub mod outbox;
 pub mod private;
+pub mod profile;
 pub mod protocol;
 pub mod sanitize;
 

@@ -16,11 +16,18 @@ struct Migration {
 /// Every migration in order. Version 1 is the first released schema; its
 /// `IF NOT EXISTS` clauses keep databases made before migrations existed
 /// (which already say `user_version = 1`) valid.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    what: "friends, outbox, seen ids, friends' items, messages, epochs, change log",
-    sql: V1,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        what: "friends, outbox, seen ids, friends' items, messages, epochs, change log",
+        sql: V1,
+    },
+    Migration {
+        version: 2,
+        what: "the ETag of each friend's discovery document (name and avatar refresh)",
+        sql: "ALTER TABLE friends ADD COLUMN discovery_etag TEXT;",
+    },
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
