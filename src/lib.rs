@@ -5,6 +5,7 @@
 //! together by `pipeline`; `commands` sit on top.
 
 pub mod actions;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -278,3 +278,70 @@ fn a_friends_new_name_and_avatar_are_picked_up() {
     assert_eq!(avatar, Some(format!("{}bo.png", b.url())));
     assert!(a.ok(&["status"]).contains("Bo Renamed"));
 }
+
+#[test]
+fn check_reports_every_config_problem_and_missing_files() {
+    let site = Site::new("Ann");
+    let cfg = site.root().join("social.toml");
+    let toml_text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace(
+            "language = \"en\"",
+            "language = \"en_US!!\"\ncolour = \"red\"",
+        )
+        .replace(
+            "theme = \"default\"",
+            "theme = \"fancy\"\navatar = \"me.png\"",
+        )
+        .replace(
+            "bind = \"127.0.0.1:",
+            "bind = \"nowhere at all\"\n# was 127.0.0.1:",
+        )
+        .replace(
+            "serve_public = true",
+            "serve_public = true\nlog_levle = \"debug\"",
+        );
+    std::fs::write(&cfg, &toml_text).unwrap();
+    let post = site.root().join("content/posts/2026-11-24-pic.md");
+    std::fs::write(
+        &post,
+        "+++\ntitle = \"Pic\"\ndate = 2026-11-24T10:00:00Z\n+++\n\nLook:\n\n![a](missing.png)\n",
+    )
+    .unwrap();
+    let folder = site.root().join("content/posts/trip");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("here.jpg"), b"jpg").unwrap();
+    std::fs::write(
+        folder.join("index.md"),
+        "+++\ntitle = \"Trip\"\ndate = 2026-11-24T11:00:00Z\n+++\n\n![ok](here.jpg) ![gone](gone.jpg)\n",
+    )
+    .unwrap();
+    let out = site.run(&["check"]);
+    let (_, err) = text(&out);
+    assert!(!out.status.success());
+    let line = |needle: &str| {
+        let n = toml_text
+            .lines()
+            .position(|l| l.starts_with(needle))
+            .unwrap()
+            + 1;
+        format!("social.toml:{n}:")
+    };
+    for (needle, what) in [
+        ("language =", "language `en_US!!`"),
+        ("colour =", "colour"),
+        ("theme =", "theme `fancy` not found"),
+        ("avatar =", "avatar `me.png`"),
+        ("bind =", "bind `nowhere at all`"),
+        ("log_levle =", "log_levle"),
+    ] {
+        let at = line(needle);
+        assert!(
+            err.lines().any(|l| l.contains(&at) && l.contains(what)),
+            "{what} at {at}:\n{err}"
+        );
+    }
+    assert!(err.contains("2026-11-24-pic.md:8: `missing.png`"), "{err}");
+    assert!(err.contains("trip/index.md:6: `gone.jpg`"), "{err}");
+    assert!(!err.contains("here.jpg"), "{err}");
+}
