@@ -45,6 +45,10 @@ impl Output {
 
     /// An output whose files are created mode 0600.
     pub fn new_private(dir: &Path) -> anyhow::Result<Output> {
+        if dir.is_dir() {
+            // Made open to others by an older version: close it.
+            crate::fsutil::create_dirs(dir, true)?;
+        }
         Ok(Output {
             private: true,
             ..Output::new(dir)?

@@ -345,3 +345,18 @@ fn check_reports_every_config_problem_and_missing_files() {
     assert!(err.contains("trip/index.md:6: `gone.jpg`"), "{err}");
     assert!(!err.contains("here.jpg"), "{err}");
 }
+
+#[cfg(unix)]
+#[test]
+fn private_folders_made_by_an_older_version_are_closed() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let site = Site::new("Ann");
+    for dir in [".social/cache", ".social/private"] {
+        let p = site.root().join(dir);
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    site.ok(&["new", "one more"]);
+    site.ok(&["build"]);
+    assert_eq!(mode(&site.root().join(".social/cache")), 0o700);
+    assert_eq!(mode(&site.root().join(".social/private")), 0o700);
+}
