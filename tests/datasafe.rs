@@ -113,7 +113,7 @@ fn refusals_fail_the_command_and_offline_friends_are_queued() {
     let (stdout, err) = text(&out);
     assert!(!out.status.success(), "a refusal exits non-zero: {stdout}");
     assert!(
-        err.contains("Bo") && stdout.contains("not_friend"),
+        err.contains("Bo") && err.contains("not_friend"),
         "{stdout}\n{err}"
     );
     let out = a.run(&["publish"]);
@@ -359,4 +359,24 @@ fn private_folders_made_by_an_older_version_are_closed() {
     site.ok(&["build"]);
     assert_eq!(mode(&site.root().join(".social/cache")), 0o700);
     assert_eq!(mode(&site.root().join(".social/private")), 0o700);
+}
+
+/// Actions serve every front end: they return outcomes and leave printing,
+/// exit codes and processes to the caller.
+#[test]
+fn actions_neither_print_nor_exit() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/actions");
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        let code = std::fs::read_to_string(&path).unwrap();
+        for banned in [
+            "println!",
+            "eprintln!",
+            "print!(",
+            "std::process",
+            "tiny_http",
+        ] {
+            assert!(!code.contains(banned), "{} uses {banned}", path.display());
+        }
+    }
 }

@@ -86,3 +86,46 @@ impl Outcome {
         self.refused().next().is_none()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sent(attempt: Attempt) -> Sent {
+        Sent {
+            id: "1".into(),
+            kind: "message".into(),
+            to: "https://bo.example/".into(),
+            name: Some("Bo".into()),
+            attempt,
+        }
+    }
+
+    #[test]
+    fn only_a_refusal_is_a_failure() {
+        let queued = Outcome {
+            sent: vec![
+                sent(Attempt::Delivered),
+                sent(Attempt::Queued {
+                    reason: "offline".into(),
+                }),
+            ],
+            ..Outcome::default()
+        };
+        assert!(queued.ok());
+        assert_eq!(queued.delivered(), 1);
+        let mut refused = queued.clone();
+        refused.sent.push(sent(Attempt::Refused {
+            reason: "HTTP 403 not_friend".into(),
+        }));
+        assert!(!refused.ok());
+        assert_eq!(
+            refused.refused().next().map(Sent::who).as_deref(),
+            Some("Bo (https://bo.example/)")
+        );
+        assert_eq!(
+            Attempt::from(Delivery::Refused("x".into())),
+            Attempt::Refused { reason: "x".into() }
+        );
+    }
+}

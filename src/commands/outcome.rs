@@ -30,10 +30,13 @@ pub fn print_sent(out: &Outcome, keep: impl Fn(&Sent) -> bool) -> ExitCode {
     for s in out.sent.iter().filter(|s| keep(s)) {
         println!("  {}", line(s));
     }
-    let refused: Vec<String> = out.refused().map(Sent::who).collect();
-    if refused.is_empty() {
+    if out.ok() {
         return ExitCode::SUCCESS;
     }
-    eprintln!("error: refused for good by {}", refused.join(", "));
+    for s in out.refused() {
+        if let Attempt::Refused { reason } = &s.attempt {
+            eprintln!("error: {} refused {} for good: {reason}", s.who(), s.kind);
+        }
+    }
     ExitCode::FAILURE
 }

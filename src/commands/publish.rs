@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 pub fn run(root: &Path, build: bool) -> anyhow::Result<ExitCode> {
     let out = if build {
-        actions::publish::publish(root)?
+        actions::publish::publish(root, &crate::deploy::run)?
     } else {
         actions::publish::notify(root)?
     };
