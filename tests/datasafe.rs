@@ -380,3 +380,19 @@ fn actions_neither_print_nor_exit() {
         }
     }
 }
+
+#[test]
+fn check_reports_every_broken_toml_line() {
+    let site = Site::new("Ann");
+    let cfg = site.root().join("social.toml");
+    let broken = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("author = \"Ann\"", "author = \"Ann")
+        .replace("posts_per_page = 10", "posts_per_page = = 10");
+    std::fs::write(&cfg, &broken).unwrap();
+    let (_, err) = text(&site.run(&["check"]));
+    for key in ["author =", "posts_per_page ="] {
+        let n = broken.lines().position(|l| l.starts_with(key)).unwrap() + 1;
+        assert!(err.contains(&format!("social.toml:{n}:")), "{key}:\n{err}");
+    }
+}

@@ -14,12 +14,9 @@ pub fn config_problems(root: &Path) -> Vec<Problem> {
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Vec::new(); // the pipeline's own check names an unreadable file
     };
-    let table: toml::Table = match text.parse() {
+    let table = match parse_all(&text, &path) {
         Ok(t) => t,
-        Err(e) => {
-            let line = e.span().map_or(1, |s| line_of(&text, s.start));
-            return vec![Problem::new(&path, line, e.message().trim())];
-        }
+        Err(syntax) => return syntax,
     };
     let mut problems = Vec::new();
     let p = |line: usize, msg: String| Problem::new(&path, line, msg);
@@ -59,6 +56,28 @@ pub fn config_problems(root: &Path) -> Vec<Problem> {
         }
     }
     problems
+}
+
+/// Parses the text; on syntax errors, blanks each bad line and parses
+/// again, so every broken line is reported, not only the first.
+fn parse_all(text: &str, path: &Path) -> Result<toml::Table, Vec<Problem>> {
+    let mut lines: Vec<&str> = text.lines().collect();
+    let mut problems: Vec<Problem> = Vec::new();
+    for _ in 0..=lines.len() {
+        let attempt = lines.join("\n");
+        let e = match attempt.parse::<toml::Table>() {
+            Ok(t) if problems.is_empty() => return Ok(t),
+            Ok(_) => return Err(problems),
+            Err(e) => e,
+        };
+        let line = e.span().map_or(1, |s| line_of(&attempt, s.start));
+        if problems.iter().any(|p| p.line == line) || line > lines.len() {
+            break; // blanking did not help: stop before guessing
+        }
+        problems.push(Problem::new(path, line, e.message().trim()));
+        lines[line - 1] = "";
+    }
+    Err(problems)
 }
 
 /// Deserialises `[name]` (absent tables take defaults), reporting each bad
@@ -183,6 +202,14 @@ mod tests {
         let typed = "invalid type: string \"ten\", expected usize in `posts_per_page`";
         assert_eq!(offending_key(typed).as_deref(), Some("posts_per_page"));
         assert_eq!(offending_key("missing field `title`"), None);
+    }
+
+    #[test]
+    fn every_broken_line_is_reported() {
+        let text = "[site]\ntitle = \"x\nbase_url = \"https://a/\"\nauthor = = 1\n";
+        let found = parse_all(text, Path::new("social.toml")).unwrap_err();
+        let lines: Vec<usize> = found.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [2, 4], "{found:?}");
     }
 
     #[test]
