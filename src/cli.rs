@@ -41,8 +41,30 @@ pub enum Command {
     /// Private messages with friends, end-to-end encrypted: list
     /// conversations, show one, send, or clear.
     Chat(ChatArgs),
-    /// Show this site's public keys, or rotate its encryption key.
+    /// Show this site's public keys, rotate its encryption key, or export
+    /// and import them (passphrase-protected) to move or back up the site.
     Keys(KeysArgs),
+    /// Messages waiting for delivery or given up on: list, retry or drop.
+    Outbox(OutboxArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OutboxArgs {
+    #[command(subcommand)]
+    pub action: Option<OutboxAction>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxAction {
+    /// List every entry with its state, attempts and last error (the default).
+    List,
+    /// Send an entry again now, even one that was given up on (ID or its start).
+    Retry { id: String },
+    /// Remove an entry for good (a private message it carried shows as failed).
+    Drop { id: String },
 }
 
 #[derive(Debug, Args)]
@@ -69,6 +91,13 @@ pub enum KeysAction {
     /// Make a new encryption key and tell every friend; the old key is kept
     /// so messages already sent to it can still be read.
     Rotate,
+    /// Write every key to FILE, encrypted with a passphrase (asked on the
+    /// terminal, else read from MICROSOCIAL_KEYS_PASSPHRASE or the first
+    /// line of standard input).
+    Export { file: PathBuf },
+    /// Restore the keys from a file made by `keys export` (same passphrase
+    /// sources), into a site that has none.
+    Import { file: PathBuf },
 }
 
 #[derive(Debug, Args)]

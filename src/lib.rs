@@ -4,6 +4,8 @@
 //! Data flows downwards: `content` → `site` → `render` → `output`, tied
 //! together by `pipeline`; `commands` sit on top.
 
+pub mod actions;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -19,3 +21,4 @@ pub mod sidecar;
 pub mod site;
 pub mod store;
 pub mod webfiles;
+pub mod words;

@@ -45,6 +45,10 @@ impl Output {
 
     /// An output whose files are created mode 0600.
     pub fn new_private(dir: &Path) -> anyhow::Result<Output> {
+        if dir.is_dir() {
+            // Made open to others by an older version: close it.
+            crate::fsutil::create_dirs(dir, true)?;
+        }
         Ok(Output {
             private: true,
             ..Output::new(dir)?
@@ -74,8 +78,7 @@ impl Output {
     }
 
     pub fn begin(&self, full: bool) -> anyhow::Result<Txn<'_>> {
-        std::fs::create_dir_all(&self.staging)
-            .with_context(|| format!("cannot create {}", self.staging.display()))?;
+        crate::fsutil::create_dirs(&self.staging, self.private)?;
         Ok(Txn { out: self, full })
     }
 
@@ -87,8 +90,7 @@ impl Output {
                 continue; // already moved before an interruption
             }
             if let Some(p) = to.parent() {
-                std::fs::create_dir_all(p)
-                    .with_context(|| format!("cannot create {}", p.display()))?;
+                crate::fsutil::create_dirs(p, self.private)?;
             }
             std::fs::rename(&from, &to)
                 .with_context(|| format!("cannot move {} into place", to.display()))?;
@@ -130,7 +132,7 @@ impl Txn<'_> {
     fn staged(&self, rel: &str) -> anyhow::Result<PathBuf> {
         let path = self.out.staging.join(rel);
         if let Some(p) = path.parent() {
-            std::fs::create_dir_all(p).with_context(|| format!("cannot create {}", p.display()))?;
+            crate::fsutil::create_dirs(p, self.out.private)?;
         }
         Ok(path)
     }

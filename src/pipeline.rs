@@ -862,7 +862,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         });
     if !same_entries || new_cache.outputs != cache.outputs {
         let bytes = postcard::to_stdvec(&new_cache)?;
-        crate::fsutil::write_atomic(&cache_file, &bytes)?;
+        crate::fsutil::write_private(&cache_file, &bytes)?;
     }
     timer.lap("cache save");
     Ok(Report {
@@ -1037,7 +1037,7 @@ fn write_private_view(
         txn.write(path, bytes)?;
     }
     txn.commit(Vec::new(), Vec::new())?;
-    crate::fsutil::write_atomic(&stamp_file, stamp.as_bytes())
+    crate::fsutil::write_private(&stamp_file, stamp.as_bytes())
 }
 
 /// One post as the federation feed carries it.

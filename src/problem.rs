@@ -41,8 +41,8 @@ impl fmt::Display for Problems {
         }
         write!(
             f,
-            "\n{} problem(s) found; nothing was written",
-            self.0.len()
+            "\n{} found; nothing was written",
+            crate::words::count(self.0.len(), "problem")
         )
     }
 }

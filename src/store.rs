@@ -9,7 +9,10 @@ use std::path::Path;
 use std::time::Duration;
 
 mod caps;
+mod health;
 mod migrations;
+mod outbox_admin;
+mod profile;
 
 pub use migrations::SCHEMA_VERSION;
 

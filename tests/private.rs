@@ -188,7 +188,7 @@ fn offline_delivery_clear_on_both_sides_and_tampering() {
     // Clear while Bo is offline: Ann's copy goes at once, Bo's when he is back.
     b.stop();
     let out = a.ok(&["chat", "Bo", "--clear"]);
-    assert!(out.contains("cleared 1 message(s)"), "{out}");
+    assert!(out.contains("cleared 1 message with Bo"), "{out}");
     assert!(chat(&a, &b).contains("no messages"));
     b.start();
     wait_until("Bo's copy cleared", || chat(&b, &a).contains("no messages"));

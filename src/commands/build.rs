@@ -22,16 +22,3 @@ pub fn run(root: &Path, args: &BuildArgs) -> anyhow::Result<ExitCode> {
     println!("built {}: {report}", output.display());
     Ok(ExitCode::SUCCESS)
 }
-
-/// Incremental build of `public/` for commands that change what it shows.
-pub fn rebuild_quietly(root: &Path) -> anyhow::Result<pipeline::Report> {
-    pipeline::build(&Options {
-        root: root.to_path_buf(),
-        output: root.join("public"),
-        drafts: false,
-        force: false,
-        base_url: None,
-        publish_log: true,
-        private_output: Some(root.join(".social").join("private")),
-    })
-}

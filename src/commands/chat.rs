@@ -1,8 +1,10 @@
 //! `microsocial chat`: private messages, end-to-end encrypted.
 
+use crate::actions;
 use crate::cli::ChatArgs;
 use crate::federation::friends::Node;
 use crate::federation::outbox::lock;
+use crate::words::count;
 use anyhow::Context as _;
 use std::io::{IsTerminal as _, Read as _};
 use std::path::Path;
@@ -24,10 +26,7 @@ pub fn run(root: &Path, args: &ChatArgs) -> anyhow::Result<ExitCode> {
         return list(&node);
     };
     if args.clear {
-        let (f, n) = node.clear_messages(who)?;
-        println!("cleared {n} message(s) with {} here", f.name);
-        report(&node)?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(super::outcome::print(&actions::chat::clear(&node, who)?));
     }
     let mut text = args.text.join(" ");
     if text.is_empty() && !std::io::stdin().is_terminal() {
@@ -39,18 +38,9 @@ pub fn run(root: &Path, args: &ChatArgs) -> anyhow::Result<ExitCode> {
     if text.is_empty() {
         return show(&node, who);
     }
-    let (f, _) = node.send_message(who, text)?;
-    println!("to {}: {text}", f.name);
-    report(&node)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Tries delivery now and says what happened.
-fn report(node: &Node) -> anyhow::Result<()> {
-    for line in node.deliver()? {
-        println!("  {line}");
-    }
-    Ok(())
+    Ok(super::outcome::print(&actions::chat::send(
+        &node, who, text,
+    )?))
 }
 
 fn list(node: &Node) -> anyhow::Result<ExitCode> {
@@ -66,7 +56,11 @@ fn list(node: &Node) -> anyhow::Result<ExitCode> {
         } else {
             String::new()
         };
-        println!("{name:<24} {total} message(s){unread}, last {}", when(last));
+        println!(
+            "{name:<24} {}{unread}, last {}",
+            count(total, "message"),
+            when(last)
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

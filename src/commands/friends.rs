@@ -1,44 +1,22 @@
 //! `microsocial friends …`
 
+use crate::actions::friends;
 use crate::cli::{FriendsAction, FriendsArgs};
 use crate::federation::friends::Node;
-use crate::federation::ingest;
 use crate::federation::outbox::lock;
 use std::path::Path;
 use std::process::ExitCode;
 
 pub fn run(root: &Path, args: &FriendsArgs) -> anyhow::Result<ExitCode> {
     let node = Node::open(root)?;
-    let message = match args.action.as_ref().unwrap_or(&FriendsAction::List) {
+    let out = match args.action.as_ref().unwrap_or(&FriendsAction::List) {
         FriendsAction::List => return list(&node, args.json),
-        FriendsAction::Add { url } => node.add(url)?,
-        FriendsAction::Accept { who } => node.accept(who)?,
-        FriendsAction::Reject { who } => node.remove(who, true)?,
-        FriendsAction::Remove { who } => node.remove(who, false)?,
+        FriendsAction::Add { url } => friends::add(&node, url)?,
+        FriendsAction::Accept { who } => friends::accept(&node, who)?,
+        FriendsAction::Reject { who } => friends::reject(&node, who)?,
+        FriendsAction::Remove { who } => friends::remove(&node, who)?,
     };
-    println!("{message}");
-    for line in node.deliver()? {
-        println!("  {line}");
-    }
-    if let FriendsAction::Accept { who } = args.action.as_ref().unwrap_or(&FriendsAction::List) {
-        // Show the new friend's recent posts right away.
-        let f = node.find(who)?;
-        match ingest::pull(
-            &node.store,
-            &node.client,
-            &f.url,
-            &node.config.federation,
-            &node.me.keys.identities(),
-        ) {
-            Ok(r) => println!("  pulled {} recent change(s) from {}", r.applied, f.url),
-            Err(e) => println!("  could not pull {} yet ({e:#}); the sidecar will", f.url),
-        }
-    }
-    // Keep the public timeline and friends page in step with the change.
-    if root.join("public").is_dir() {
-        super::build::rebuild_quietly(root)?;
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(super::outcome::print(&out))
 }
 
 fn list(node: &Node, json: bool) -> anyhow::Result<ExitCode> {

@@ -7,6 +7,8 @@ mod friends;
 mod init;
 mod keys;
 mod new;
+mod outbox;
+mod outcome;
 mod publish;
 mod serve;
 mod sidecar;
@@ -35,6 +37,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Status => status::run(&root),
                 Command::Chat(args) => chat::run(&root, args),
                 Command::Keys(args) => keys::run(&root, args),
+                Command::Outbox(args) => outbox::run(&root, args),
                 Command::Init(_) => unreachable!("handled above"),
             }
         }
@@ -53,6 +56,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn site_root(root: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     match root {
         Some(r) => {
+            if !r.is_dir() {
+                return Err(anyhow!("--root {}: the folder is missing", r.display()));
+            }
             if !r.join(crate::config::CONFIG_FILE).is_file() {
                 return Err(anyhow!(
                     "{} has no social.toml (create a site with `microsocial init`)",

@@ -2,6 +2,8 @@
 
 use crate::federation::friends::Node;
 use crate::federation::outbox::lock;
+use crate::store::OutMsg;
+use crate::words::count;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -12,9 +14,42 @@ fn when(ms: Option<i64>) -> String {
         })
 }
 
+/// One outbox entry, for `status` and `outbox`.
+pub fn outbox_line(m: &OutMsg) -> String {
+    format!(
+        "  {} {} to {}: {}, {}{}",
+        m.kind,
+        m.id,
+        m.recipient,
+        count(m.attempts, "attempt"),
+        if m.state == "pending" {
+            format!("next {}", when(Some(m.next_attempt)))
+        } else {
+            "gave up".into()
+        },
+        m.last_error
+            .as_deref()
+            .map_or(String::new(), |e| format!(", last error: {e}"))
+    )
+}
+
 pub fn run(root: &Path) -> anyhow::Result<ExitCode> {
     let node = Node::open(root)?;
     let st = lock(&node.store);
+    let db = root.join(".social").join("state.db");
+    let problems = match st.quick_check() {
+        Ok(p) => p,
+        Err(e) => vec![format!("{e:#}")],
+    };
+    if !problems.is_empty() {
+        eprintln!("error: {} is damaged:", db.display());
+        for p in &problems {
+            eprintln!("  {p}");
+        }
+        eprintln!("restore it from a backup (see \"Back up and move your site\" in the README)");
+        return Ok(ExitCode::FAILURE);
+    }
+    println!("state database {}: ok (quick_check)", db.display());
     println!("site {} (change log at #{})", node.me.url, st.last_seq()?);
     let friends = st.friends()?;
     println!("\nfriends ({}):", friends.len());
@@ -42,27 +77,9 @@ pub fn run(root: &Path) -> anyhow::Result<ExitCode> {
         }
     }
     let outbox = st.outbox()?;
-    let pending = outbox.iter().filter(|m| m.state == "pending").count();
-    println!(
-        "\noutbox: {pending} pending, {} failed",
-        outbox.len() - pending
-    );
+    println!("\noutbox: {}", super::outbox::summary(&outbox));
     for m in &outbox {
-        println!(
-            "  {} {} to {}: {} attempt(s), {}{}",
-            m.kind,
-            m.id,
-            m.recipient,
-            m.attempts,
-            if m.state == "pending" {
-                format!("next {}", when(Some(m.next_attempt)))
-            } else {
-                "gave up".into()
-            },
-            m.last_error
-                .as_deref()
-                .map_or(String::new(), |e| format!(", last error: {e}"))
-        );
+        println!("{}", outbox_line(m));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,7 +2,7 @@
 //! (checked on every resolved address, redirects included, so DNS cannot
 //! point us inward), at most 3 redirects, 5 s timeouts, capped bodies.
 
-use anyhow::{anyhow, bail, Context as _};
+use anyhow::{bail, Context as _};
 use std::io::Read as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs as _};
 use std::sync::Arc;
@@ -139,7 +139,7 @@ impl Client {
         let resp = match req.call() {
             Ok(r) => r,
             Err(ureq::Error::Status(code, _)) => bail!("GET {url}: HTTP {code}"),
-            Err(e) => return Err(anyhow!("GET {url}: {e}")),
+            Err(ureq::Error::Transport(t)) => bail!("GET {url}: {}", transport_error(&t)),
         };
         if resp.status() == 304 {
             return Ok(Fetched::NotModified);
@@ -172,23 +172,55 @@ impl Client {
             Ok(_) => Delivery::Delivered,
             Err(ureq::Error::Status(code, resp)) => {
                 let after = resp.header("Retry-After").and_then(parse_retry_after);
+                let date = resp.header("Date").map(str::to_string);
                 let text = read_capped(resp, MAX_ERROR_BODY).unwrap_or_default();
                 let detail = serde_json::from_slice::<serde_json::Value>(&text)
                     .ok()
                     .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
                     .unwrap_or_default();
+                if code == 401 && detail == "expired" {
+                    return Delivery::Retry {
+                        reason: super::clock::expired_reason(inbox, date.as_deref()),
+                        after,
+                    };
+                }
                 classify(code, &detail, after)
             }
-            Err(e) => Delivery::Retry {
-                reason: e.to_string(),
+            Err(ureq::Error::Transport(t)) if blocked(&t).is_some() => {
+                Delivery::Refused(transport_error(&t))
+            }
+            Err(ureq::Error::Transport(t)) => Delivery::Retry {
+                reason: transport_error(&t),
                 after: None,
             },
         }
     }
 }
 
+/// Our resolver's refusal of a private address, if that is what failed.
+fn blocked(t: &ureq::Transport) -> Option<&std::io::Error> {
+    let io = std::error::Error::source(t)?.downcast_ref::<std::io::Error>()?;
+    (io.kind() == std::io::ErrorKind::PermissionDenied).then_some(io)
+}
+
+/// A transport failure without the URL (the caller names it once).
+pub fn transport_error(t: &ureq::Transport) -> String {
+    if let Some(io) = blocked(t) {
+        return format!("blocked: {io}");
+    }
+    let mut text = t.kind().to_string().to_lowercase();
+    if let Some(m) = t.message() {
+        text += &format!(": {m}");
+    }
+    if let Some(source) = std::error::Error::source(t) {
+        text += &format!(": {source}");
+    }
+    text
+}
+
 /// 409 `replay` means an earlier attempt arrived; other 4xx are final,
-/// except the ones that ask us to come back.
+/// except the ones that ask us to come back, and 401 `expired`: a clock
+/// off on either side is fixed by someone, and a fresh `sent` then works.
 pub fn classify(code: u16, error: &str, after: Option<Duration>) -> Delivery {
     let reason = if error.is_empty() {
         format!("HTTP {code}")
@@ -198,6 +230,7 @@ pub fn classify(code: u16, error: &str, after: Option<Duration>) -> Delivery {
     match code {
         200..=299 => Delivery::Delivered,
         409 if error == "replay" => Delivery::Delivered,
+        401 if error == "expired" => Delivery::Retry { reason, after },
         408 | 425 | 429 => Delivery::Retry { reason, after },
         400..=499 => Delivery::Refused(reason),
         _ => Delivery::Retry { reason, after },
@@ -321,6 +354,14 @@ mod tests {
             Delivery::Retry { after: Some(_), .. }
         ));
         assert!(matches!(classify(503, "", None), Delivery::Retry { .. }));
+        assert!(matches!(
+            classify(401, "expired", None),
+            Delivery::Retry { .. }
+        ));
+        assert!(matches!(
+            classify(401, "bad_signature", None),
+            Delivery::Refused(_)
+        ));
         assert_eq!(parse_retry_after("120"), Some(Duration::from_secs(120)));
         assert_eq!(
             parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),

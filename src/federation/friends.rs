@@ -2,13 +2,13 @@
 //! message to send in one step, then tries delivery at once (a running
 //! sidecar retries whatever is left).
 
-use super::client::{Client, Delivery};
+use super::client::Client;
 use super::outbox::{self, lock};
 use super::protocol::{self, types};
 use super::{keys, Me};
 use crate::config::Config;
 use crate::store::{now_ms, Friend, Store};
-use anyhow::{anyhow, bail, Context as _};
+use anyhow::{anyhow, bail};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -37,29 +37,6 @@ impl Node {
         })
     }
 
-    /// Sends what is due now; returns one line per message for the user.
-    pub fn deliver(&self) -> anyhow::Result<Vec<String>> {
-        let results = outbox::deliver_due(
-            &self.store,
-            &self.client,
-            &self.me,
-            self.config.federation.retry_initial_ms,
-        )?;
-        Ok(results
-            .iter()
-            .map(|(m, d)| match d {
-                Delivery::Delivered => format!("delivered {} to {}", m.kind, m.recipient),
-                Delivery::Refused(r) => format!("{} to {} was refused: {r}", m.kind, m.recipient),
-                Delivery::Retry { reason, .. } => {
-                    format!(
-                        "{} to {} is queued for retry ({reason})",
-                        m.kind, m.recipient
-                    )
-                }
-            })
-            .collect())
-    }
-
     pub fn find(&self, who: &str) -> anyhow::Result<Friend> {
         lock(&self.store).find_friend(who)?.ok_or_else(|| {
             anyhow!("no friend or request matches `{who}` (see `microsocial friends`)")
@@ -84,8 +61,14 @@ impl Node {
             }
         }
         let disc_url = format!("{url}{}", protocol::DISCOVERY_PATH);
-        let disc: protocol::Discovery = self.client.get_json(&disc_url).with_context(|| {
-            format!("cannot read {url}'s discovery document; is it a Microsocial site?")
+        let disc: protocol::Discovery = self.client.get_json(&disc_url).map_err(|e| {
+            // The error names the URL; a hint only when the site answered.
+            let text = format!("{e:#}");
+            if text.contains("HTTP 404") || text.contains("not the expected JSON") {
+                anyhow!("{text}: is it a Microsocial site?")
+            } else {
+                e
+            }
         })?;
         if protocol::normalize_url(&disc.url).as_deref() != Some(url.as_str()) {
             bail!("{disc_url} describes {}, not {url}", disc.url);
@@ -163,10 +146,14 @@ impl Node {
             outbox::enqueue(s, &f.url, &f.inbox, types::FRIEND_REMOVE, &body)?;
             s.remove_friend(&f.url)
         })?;
-        Ok(format!(
-            "removed {} ({}) and everything cached from that site",
-            f.name, f.url
-        ))
+        Ok(if only_requests {
+            format!("rejected the friend request of {} ({})", f.name, f.url)
+        } else {
+            format!(
+                "removed {} ({}) and everything cached from that site",
+                f.name, f.url
+            )
+        })
     }
 
     /// Encrypts `text` to a friend and queues it; returns the message id.

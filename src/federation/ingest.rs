@@ -38,6 +38,10 @@ pub fn pull(
         .filter(|f| f.state == "friend")
         .ok_or_else(|| anyhow!("{friend_url} is not a friend"))?;
     let result = pull_inner(store, client, &friend, cfg, identities);
+    if matches!(&result, Ok(r) if !r.not_modified) {
+        // Best effort: a failed refresh keeps the old name until the next change.
+        let _ = super::profile::refresh(store, client, &friend);
+    }
     if let Err(e) = &result {
         lock(store).set_pull_error(friend_url, &format!("{e:#}"))?;
     }

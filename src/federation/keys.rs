@@ -38,7 +38,7 @@ pub fn private_dir(root: &Path) -> PathBuf {
     root.join(".social")
 }
 
-fn keys_dir(root: &Path) -> PathBuf {
+pub fn keys_dir(root: &Path) -> PathBuf {
     private_dir(root).join("keys")
 }
 
@@ -78,12 +78,41 @@ pub fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Loads the site's keys, creating any that are missing.
+/// What shows that this site already has an identity others know: its
+/// state database (friends, messages, the change log) or a published
+/// change log.
+fn existing_state(root: &Path) -> Option<PathBuf> {
+    [
+        private_dir(root).join("state.db"),
+        root.join("public")
+            .join(super::protocol::FEED_PATH.trim_start_matches('/')),
+    ]
+    .into_iter()
+    .find(|p| p.exists())
+}
+
+/// Loads the site's keys, creating them for a new site. A site that has
+/// state but no keys (a fresh clone, a partial copy) is refused: new keys
+/// would silently make it someone else, and every friend would refuse it.
 pub fn ensure(root: &Path) -> anyhow::Result<Keys> {
     let dir = keys_dir(root);
+    let signing_path = dir.join("signing.key");
+    let encryption_path = dir.join("encryption.key");
+    let missing = [&signing_path, &encryption_path]
+        .into_iter()
+        .find(|p| !p.exists());
+    if let (Some(missing), Some(state)) = (missing, existing_state(root)) {
+        bail!(
+            "{} is missing, but this site already has an identity ({} exists): \
+             restore the keys with `microsocial keys import BACKUP` (a file made by \
+             `microsocial keys export`) or copy .social/keys/ from the old machine; \
+             new keys would make this a different site that every friend refuses",
+            missing.display(),
+            state.display()
+        );
+    }
     create_private_dir(&private_dir(root))?;
     create_private_dir(&dir)?;
-    let signing_path = dir.join("signing.key");
     if !signing_path.exists() {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed).map_err(|e| anyhow!("no randomness for a key: {e}"))?;
@@ -92,7 +121,6 @@ pub fn ensure(root: &Path) -> anyhow::Result<Keys> {
             &format!("ed25519-seed:{}\n", B64.encode(seed)),
         )?;
     }
-    let encryption_path = dir.join("encryption.key");
     if !encryption_path.exists() {
         let id = age::x25519::Identity::generate();
         write_secret(
@@ -105,7 +133,11 @@ pub fn ensure(root: &Path) -> anyhow::Result<Keys> {
 
 /// Loads existing keys; an error names the file when one is missing or damaged.
 pub fn load(root: &Path) -> anyhow::Result<Keys> {
-    let dir = keys_dir(root);
+    load_dir(&keys_dir(root))
+}
+
+/// Loads the keys in `dir` (a site's `.social/keys/`, or an import being checked).
+pub fn load_dir(dir: &Path) -> anyhow::Result<Keys> {
     let signing_path = dir.join("signing.key");
     let text = read_secret(&signing_path)?;
     let b64 = text
@@ -128,7 +160,7 @@ pub fn load(root: &Path) -> anyhow::Result<Keys> {
         .parse::<age::x25519::Identity>()
         .map_err(|e| anyhow!("{}: not an age identity: {e}", encryption_path.display()))?;
     let mut retired = Vec::new();
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read {}", dir.display()))?
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -160,12 +192,20 @@ pub fn rotate_encryption(root: &Path) -> anyhow::Result<Keys> {
     let current = dir.join("encryption.key");
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
     let retired = dir.join(format!("encryption-retired-{stamp}.key"));
-    std::fs::rename(&current, &retired)
-        .with_context(|| format!("cannot retire {}", current.display()))?;
-    ensure(root)
+    // The new key is written beside the old one and renamed over it, so
+    // there is never a moment without `encryption.key` (a running sidecar
+    // or another command would otherwise see a site whose keys are gone).
+    let fresh = dir.join(format!(".encryption-new-{stamp}.key"));
+    let id = age::x25519::Identity::generate();
+    write_secret(&fresh, &format!("{}\n", id.to_string().expose_secret()))?;
+    std::fs::hard_link(&current, &retired)
+        .with_context(|| format!("cannot keep {} as {}", current.display(), retired.display()))?;
+    std::fs::rename(&fresh, &current)
+        .with_context(|| format!("cannot put the new key in {}", current.display()))?;
+    load(root)
 }
 
-fn read_secret(path: &Path) -> anyhow::Result<String> {
+pub fn read_secret(path: &Path) -> anyhow::Result<String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -181,7 +221,7 @@ fn read_secret(path: &Path) -> anyhow::Result<String> {
     }
     std::fs::read_to_string(path).with_context(|| {
         format!(
-            "cannot read {} (keys are created by `microsocial init` or the first `build`)",
+            "cannot read {} (keys are created by `microsocial init`, or restored by `microsocial keys import`)",
             path.display()
         )
     })

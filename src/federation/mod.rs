@@ -3,14 +3,17 @@
 //! publishing this site's own change log.
 
 pub mod client;
+pub mod clock;
 pub mod feedlog;
 pub mod friends;
 pub mod inbox;
 pub mod ingest;
+pub mod keyfile;
 pub mod keys;
 pub mod limit;
 pub mod outbox;
 pub mod private;
+pub mod profile;
 pub mod protocol;
 pub mod remote_images;
 pub mod sanitize;

@@ -81,7 +81,7 @@ pub fn attempt(client: &Client, me: &Me, m: &OutMsg) -> Delivery {
         &m.id,
         &me.url,
         &m.recipient,
-        chrono::Utc::now(),
+        super::clock::now(),
         &body,
     );
     let sig = protocol::sign(&payload, &me.keys.signing);

@@ -27,6 +27,11 @@ const MIGRATIONS: &[Migration] = &[
         what: "count of a friend's items dropped by max_items_per_friend",
         sql: "ALTER TABLE friends ADD COLUMN items_dropped INTEGER NOT NULL DEFAULT 0;",
     },
+    Migration {
+        version: 3,
+        what: "the ETag of each friend's discovery document (name and avatar refresh)",
+        sql: "ALTER TABLE friends ADD COLUMN discovery_etag TEXT;",
+    },
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,33 @@
+//! `publish` (build, deploy, notify) and `notify`.
+
+use super::{deliver, rebuild, Outcome};
+use crate::federation::friends::Node;
+use std::path::Path;
+
+/// Runs a deploy command in the site root (the front end supplies it, so
+/// no process is started from here).
+pub type Deploy = dyn Fn(&Path, &str) -> anyhow::Result<()>;
+
+/// Builds the site, deploys it if a deploy command is set, then tells every
+/// friend. A failed deploy notifies nobody.
+pub fn publish(root: &Path, deploy: &Deploy) -> anyhow::Result<Outcome> {
+    let report = rebuild(root)?;
+    let node = Node::open(root)?;
+    let mut out = Outcome::said(format!("built: {report}"));
+    if let Some(cmd) = &node.config.sidecar.deploy_command {
+        deploy(root, cmd).map_err(|e| anyhow::anyhow!("{e:#}; friends were not notified"))?;
+        out.done.push("deployed".into());
+    }
+    notify_with(&node, out)
+}
+
+/// Tells every friend that the feed changed (no build).
+pub fn notify(root: &Path) -> anyhow::Result<Outcome> {
+    notify_with(&Node::open(root)?, Outcome::default())
+}
+
+fn notify_with(node: &Node, mut out: Outcome) -> anyhow::Result<Outcome> {
+    out.enqueued = node.notify_all()?;
+    out.sent = deliver(node)?;
+    Ok(out)
+}

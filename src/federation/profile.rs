@@ -1,0 +1,29 @@
+//! Keeping a friend's name and avatar current: their discovery document is
+//! read again, conditionally, whenever a pull finds their feed changed.
+//! Keys are never taken from it; they stay as pinned at the first contact.
+
+use super::client::{Client, Fetched, MAX_DOCUMENT};
+use super::outbox::lock;
+use super::protocol::{self, Discovery};
+use crate::store::{Friend, Store};
+use anyhow::{bail, Context as _};
+use std::sync::Mutex;
+
+/// Refreshes `friend`'s name and avatar; true when either changed.
+pub fn refresh(store: &Mutex<Store>, client: &Client, friend: &Friend) -> anyhow::Result<bool> {
+    let url = format!("{}{}", friend.url, protocol::DISCOVERY_PATH);
+    let etag = lock(store).discovery_etag(&friend.url)?;
+    let (bytes, etag) = match client.get(&url, etag.as_deref(), MAX_DOCUMENT)? {
+        Fetched::NotModified => return Ok(false),
+        Fetched::Body { bytes, etag } => (bytes, etag),
+    };
+    let disc: Discovery = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{url}: not a discovery document"))?;
+    if protocol::normalize_url(&disc.url).as_deref() != Some(friend.url.as_str()) {
+        bail!("{url} describes {}, not {}", disc.url, friend.url);
+    }
+    let name = super::inbox::clean_name(&disc.name);
+    let avatar = disc.avatar.filter(|a| protocol::normalize_url(a).is_some());
+    lock(store).set_profile(&friend.url, &name, avatar.as_deref(), etag.as_deref())?;
+    Ok(name != friend.name || avatar != friend.avatar)
+}
