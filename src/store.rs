@@ -8,6 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension as _};
 use std::path::Path;
 use std::time::Duration;
 
+mod feedstate;
 mod migrations;
 
 pub use migrations::SCHEMA_VERSION;

@@ -29,6 +29,13 @@ pub fn run(root: &Path) -> anyhow::Result<ExitCode> {
                     .as_deref()
                     .map_or(String::new(), |e| format!(", last error: {e}"))
             );
+            let (skipped, why) = st.skipped(&f.url)?;
+            if skipped > 0 {
+                println!(
+                    "      {skipped} change(s) skipped as malformed or unopenable{}",
+                    why.map_or(String::new(), |w| format!(", last: {w}"))
+                );
+            }
         }
     }
     let outbox = st.outbox()?;

@@ -65,8 +65,8 @@ fn pull_inner(
         }
         Fetched::Body { bytes, etag } => (bytes, etag),
     };
-    let head: FeedHead =
-        serde_json::from_slice(&bytes).map_err(|e| anyhow!("feed head is malformed: {e}"))?;
+    let head: FeedHead<serde_json::Value> = serde_json::from_slice(&bytes)
+        .map_err(|e| anyhow!("feed head at {} is malformed: {e}", friend.feed))?;
     if protocol::normalize_url(&head.site).as_deref() != Some(friend.url.as_str()) {
         bail!("feed at {} claims to be {}", friend.feed, head.site);
     }
@@ -77,8 +77,13 @@ fn pull_inner(
         since = 0;
         reset = true;
     }
-    let mut changes: Vec<Change> = Vec::new();
-    let first_inline = head.changes.first().map_or(head.last_seq + 1, |c| c.seq);
+    let mut raw: Vec<serde_json::Value> = Vec::new();
+    let first_inline = head
+        .changes
+        .iter()
+        .filter_map(raw_seq)
+        .min()
+        .unwrap_or(head.last_seq + 1);
     if first_inline > since + 1 && head.page_size > 0 {
         let last_page = (first_inline - 1).div_ceil(head.page_size).min(head.pages);
         let first_page = if since == 0 {
@@ -93,16 +98,16 @@ fn pull_inner(
             let base = feed_base(&friend.feed);
             for n in first_page..=last_page {
                 let url = format!("{base}{}", protocol::page_path(n));
-                let page: FeedPage = client.get_json(&url)?;
+                let page: FeedPage<serde_json::Value> = client.get_json(&url)?;
                 report.requests += 1;
-                changes.extend(page.changes);
+                raw.extend(page.changes);
             }
         }
     }
-    changes.extend(head.changes);
-    changes.retain(|c| c.seq > since && c.seq <= head.last_seq);
-    changes.sort_by_key(|c| c.seq);
-    changes.dedup_by_key(|c| c.seq);
+    raw.extend(head.changes);
+    let (changes, malformed) = lenient_changes(raw, since, head.last_seq);
+    report.skipped += malformed.len();
+    let mut last_skip = malformed.last().cloned();
 
     // Friends-only posts are fetched and opened before the store is locked.
     let mut opened: HashMap<u64, FriendItem> = HashMap::new();
@@ -120,7 +125,11 @@ fn pull_inner(
             Ok(item) => {
                 opened.insert(c.seq, item);
             }
-            Err(_) => report.skipped += 1, // not for us (any more), or tampered
+            Err(e) => {
+                // Not for us (any more), or tampered.
+                report.skipped += 1;
+                last_skip = Some(format!("change {}: {e:#}", c.seq));
+            }
         }
     }
 
@@ -149,16 +158,54 @@ fn pull_inner(
             match check_change(&friend.url, c) {
                 Ok(Some(item)) => s.upsert_item(&item)?,
                 Ok(None) => s.delete_item(&friend.url, &c.id)?,
-                Err(_) => {
+                Err(e) => {
                     report.skipped += 1;
+                    last_skip = Some(format!("change {}: {e}", c.seq));
                     continue;
                 }
             }
             report.applied += 1;
         }
+        if report.skipped > 0 {
+            s.add_skipped(&friend.url, report.skipped, last_skip.as_deref())?;
+        }
         s.set_pull_ok(&friend.url, head.last_seq as i64, etag.as_deref(), now_ms())
     })?;
     Ok(report)
+}
+
+/// The `seq` of a change still in raw JSON, if it has a usable one.
+fn raw_seq(c: &serde_json::Value) -> Option<u64> {
+    c.get("seq").and_then(serde_json::Value::as_u64)
+}
+
+/// Parses each change on its own: the ones in (since, last] that are
+/// well-formed, sorted and unique by `seq`, and a reason for each one in that
+/// range that is not. A change without a usable `seq` cannot be placed in
+/// the log; it is reported once per pull that reads it.
+fn lenient_changes(
+    raw: Vec<serde_json::Value>,
+    since: u64,
+    last: u64,
+) -> (Vec<Change>, Vec<String>) {
+    let mut changes = Vec::new();
+    let mut malformed = Vec::new();
+    for v in raw {
+        let Some(seq) = raw_seq(&v) else {
+            malformed.push("a change has no integer `seq`".to_string());
+            continue;
+        };
+        if seq <= since || seq > last {
+            continue;
+        }
+        match serde_json::from_value::<Change>(v) {
+            Ok(c) => changes.push(c),
+            Err(e) => malformed.push(format!("change {seq} is malformed: {e}")),
+        }
+    }
+    changes.sort_by_key(|c| c.seq);
+    changes.dedup_by_key(|c| c.seq);
+    (changes, malformed)
 }
 
 /// Fetches, decrypts and verifies one friends-only post.
@@ -331,3 +378,7 @@ mod tests {
         assert!(check_change(a, &bad).is_err());
     }
 }
+
+#[cfg(test)]
+#[path = "ingest_tests.rs"]
+mod pull_tests;

@@ -145,24 +145,26 @@ pub struct Change {
 }
 
 /// `federation/feed.json`: the newest changes, and where the older ones are.
+/// A reader parses `changes` as raw JSON (`FeedHead<serde_json::Value>`) so
+/// one malformed change is skipped instead of failing the whole head.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FeedHead {
+pub struct FeedHead<C = Change> {
     pub protocol: String,
     pub site: String,
     pub last_seq: u64,
     pub page_size: u64,
     /// `federation/changes/{n}.json` for n in 1..=pages.
     pub pages: u64,
-    pub changes: Vec<Change>,
+    pub changes: Vec<C>,
 }
 
 /// `federation/changes/{n}.json`: changes (n-1)*page_size+1 ..= n*page_size.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FeedPage {
+pub struct FeedPage<C = Change> {
     pub protocol: String,
     pub site: String,
     pub page: u64,
-    pub changes: Vec<Change>,
+    pub changes: Vec<C>,
 }
 
 pub fn page_of(seq: u64) -> u64 {

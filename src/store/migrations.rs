@@ -16,11 +16,18 @@ struct Migration {
 /// Every migration in order. Version 1 is the first released schema; its
 /// `IF NOT EXISTS` clauses keep databases made before migrations existed
 /// (which already say `user_version = 1`) valid.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    what: "friends, outbox, seen ids, friends' items, messages, epochs, change log",
-    sql: V1,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        what: "friends, outbox, seen ids, friends' items, messages, epochs, change log",
+        sql: V1,
+    },
+    Migration {
+        version: 2,
+        what: "skipped changes, change-log ids and accepted message types per friend",
+        sql: V2_FEED_STATE,
+    },
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
@@ -152,6 +159,21 @@ CREATE TABLE IF NOT EXISTS changes (
     op TEXT NOT NULL CHECK (op IN ('upsert', 'delete', 'private')),
     id TEXT NOT NULL,
     item TEXT
+);
+";
+
+const V2_FEED_STATE: &str = "
+-- Changes of a friend's log skipped as malformed or unopenable, and why.
+ALTER TABLE friends ADD COLUMN skipped_changes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE friends ADD COLUMN last_skip TEXT;
+-- The `log` id of the friend's change log last read: a new one means restarted.
+ALTER TABLE friends ADD COLUMN feed_log TEXT;
+-- The friend's discovery `accepts` list, newline-separated; NULL = base set.
+ALTER TABLE friends ADD COLUMN accepts TEXT;
+-- Single values of this site: the id of its own change log.
+CREATE TABLE site_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 ";
 

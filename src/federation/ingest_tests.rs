@@ -1,0 +1,144 @@
+//! Pulls against a tiny static server on 127.0.0.1 that serves fixed
+//! documents, so a head can be as malformed as a hostile friend makes it.
+
+use super::*;
+use crate::federation::client::Client;
+use crate::store::{Friend, Store};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Serves `docs` (path → body) until dropped.
+pub struct Static {
+    pub base: String,
+    docs: Arc<Mutex<HashMap<String, Vec<u8>>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Static {
+    pub fn start() -> Static {
+        let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+        let port = server.server_addr().to_ip().unwrap().port();
+        let docs: Arc<Mutex<HashMap<String, Vec<u8>>>> = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (d, s) = (docs.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                let Ok(Some(req)) = server.recv_timeout(Duration::from_millis(50)) else {
+                    continue;
+                };
+                let body = d.lock().unwrap().get(req.url()).cloned();
+                let _ = match body {
+                    Some(b) => req.respond(tiny_http::Response::from_data(b)),
+                    None => req.respond(tiny_http::Response::empty(404)),
+                };
+            }
+        });
+        Static {
+            base: format!("http://127.0.0.1:{port}/"),
+            docs,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn put(&self, path: &str, body: &serde_json::Value) {
+        self.docs
+            .lock()
+            .unwrap()
+            .insert(format!("/{path}"), body.to_string().into_bytes());
+    }
+}
+
+impl Drop for Static {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+pub fn friend_store(base: &str) -> Mutex<Store> {
+    let s = Store::in_memory().unwrap();
+    s.upsert_friend(&Friend {
+        url: base.into(),
+        name: "Ann".into(),
+        state: "friend".into(),
+        signing_key: protocol::encode_key(
+            &ed25519_dalek::SigningKey::from_bytes(&[1; 32]).verifying_key(),
+        ),
+        encryption_key: age::x25519::Identity::generate().to_public().to_string(),
+        inbox: format!("{base}inbox"),
+        feed: format!("{base}{}", protocol::FEED_PATH),
+        avatar: None,
+        created: 0,
+        last_seq: 0,
+        feed_etag: None,
+        last_pull: None,
+        last_pull_error: None,
+        last_heard: None,
+    })
+    .unwrap();
+    Mutex::new(s)
+}
+
+pub fn upsert(base: &str, seq: u64, slug: &str) -> serde_json::Value {
+    let id = format!("{base}posts/{slug}/");
+    serde_json::json!({"seq": seq, "op": "upsert", "id": id, "item": {
+        "url": id, "title": slug, "content_html": "<p>hi</p>",
+        "published": "2026-11-24T10:00:00Z", "updated": null, "tags": ["x"]}})
+}
+
+pub fn head(base: &str, changes: Vec<serde_json::Value>) -> serde_json::Value {
+    let last = changes
+        .iter()
+        .filter_map(|c| c["seq"].as_u64())
+        .max()
+        .unwrap_or(0);
+    serde_json::json!({"protocol": "microsocial/1", "site": base, "last_seq": last,
+        "page_size": 100, "pages": 1, "changes": changes})
+}
+
+fn pull_now(store: &Mutex<Store>, base: &str) -> anyhow::Result<PullReport> {
+    pull(store, &Client::new(true), base, 1, &[])
+}
+
+#[test]
+fn one_malformed_item_is_skipped_and_the_feed_moves_on() {
+    let site = Static::start();
+    let b = site.base.clone();
+    let mut no_date = upsert(&b, 2, "no-date");
+    no_date["item"].as_object_mut().unwrap().remove("published");
+    let mut string_tags = upsert(&b, 3, "string-tags");
+    string_tags["item"]["tags"] = serde_json::json!("rust");
+    let changes = vec![
+        upsert(&b, 1, "one"),
+        no_date,
+        string_tags,
+        upsert(&b, 4, "four"),
+    ];
+    site.put(protocol::FEED_PATH, &head(&b, changes.clone()));
+    let store = friend_store(&b);
+
+    let r = pull_now(&store, &b).unwrap();
+    assert_eq!((r.applied, r.skipped), (2, 2));
+    let st = lock(&store);
+    assert_eq!(st.friend(&b).unwrap().unwrap().last_seq, 4);
+    assert_eq!(st.friend_items(false).unwrap().len(), 2);
+    let (count, why) = st.skipped(&b).unwrap();
+    assert_eq!(count, 2);
+    assert!(why.unwrap().contains("change 3 is malformed"));
+    drop(st);
+
+    // The next change arrives; the bad ones still sit inline in the head.
+    let mut more = changes;
+    more.push(upsert(&b, 5, "five"));
+    site.put(protocol::FEED_PATH, &head(&b, more));
+    let r = pull_now(&store, &b).unwrap();
+    assert_eq!((r.applied, r.skipped), (1, 0));
+    assert_eq!(lock(&store).friend_items(false).unwrap().len(), 3);
+    assert_eq!(lock(&store).skipped(&b).unwrap().0, 2, "counted once");
+}
