@@ -182,7 +182,11 @@ impl Node {
         }
         let recipient = super::private::parse_recipient(&f.encryption_key)?;
         let ciphertext = super::private::seal_message(text, &recipient)?;
-        let body = serde_json::to_value(protocol::Message { ciphertext })?;
+        let now = chrono::Utc::now();
+        let body = serde_json::to_value(protocol::Message {
+            ciphertext,
+            written: Some(protocol::written_now(now)),
+        })?;
         let id = super::new_id()?;
         lock(&self.store).transaction(|s| {
             s.add_message(&crate::store::Message {
@@ -190,7 +194,7 @@ impl Node {
                 id: id.clone(),
                 direction: "out".into(),
                 body: text.to_string(),
-                at: now_ms(),
+                at: now.timestamp_millis(),
                 state: "pending".into(),
                 read: true,
             })?;

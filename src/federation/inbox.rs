@@ -139,7 +139,7 @@ pub fn handle(
     let now_ms = now.timestamp_millis();
     let mut st = lock(store);
     st.transaction(|s| {
-        let result = apply(s, me, &env, known.as_ref(), stranger)?;
+        let result = apply(s, me, &env, known.as_ref(), stranger, now)?;
         if result.is_ok() {
             if !s.record_seen(&env.from, &env.id, now_ms)? {
                 // Roll back the effect too: the whole message was a replay.
@@ -159,6 +159,10 @@ pub fn handle(
         }
     })
 }
+
+#[cfg(test)]
+#[path = "inbox_tests.rs"]
+mod handle_tests;
 
 #[cfg(test)]
 mod tests {
@@ -245,6 +249,7 @@ fn apply(
     env: &Envelope,
     known: Option<&Friend>,
     stranger: Option<Friend>,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<Result<Accepted, Reject>> {
     let from = env.from.clone();
     let ok = |a| Ok(Ok(a));
@@ -324,7 +329,7 @@ fn apply(
                 id: env.id.clone(),
                 direction: "in".into(),
                 body: text,
-                at: crate::store::now_ms(),
+                at: protocol::order_time(body.written.as_deref(), &env.sent, now),
                 state: "received".into(),
                 read: false,
             })?;

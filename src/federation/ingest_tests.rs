@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::federation::client::Client;
-use crate::store::{Friend, Store};
+use crate::store::Store;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -63,25 +63,9 @@ impl Drop for Static {
 
 pub fn friend_store(base: &str) -> Mutex<Store> {
     let s = Store::in_memory().unwrap();
-    s.upsert_friend(&Friend {
-        url: base.into(),
-        name: "Ann".into(),
-        state: "friend".into(),
-        signing_key: protocol::encode_key(
-            &ed25519_dalek::SigningKey::from_bytes(&[1; 32]).verifying_key(),
-        ),
-        encryption_key: age::x25519::Identity::generate().to_public().to_string(),
-        inbox: format!("{base}inbox"),
-        feed: format!("{base}{}", protocol::FEED_PATH),
-        avatar: None,
-        created: 0,
-        last_seq: 0,
-        feed_etag: None,
-        last_pull: None,
-        last_pull_error: None,
-        last_heard: None,
-    })
-    .unwrap();
+    let key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
+    s.upsert_friend(&crate::federation::testing::friend(base, &key))
+        .unwrap();
     Mutex::new(s)
 }
 

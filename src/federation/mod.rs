@@ -12,6 +12,8 @@ pub mod outbox;
 pub mod private;
 pub mod protocol;
 pub mod sanitize;
+#[cfg(test)]
+mod testing;
 
 use crate::config::Config;
 

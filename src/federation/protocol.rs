@@ -87,6 +87,34 @@ pub struct FeedUpdated {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     pub ciphertext: String,
+    /// When the sender wrote the message (RFC 3339, UTC, milliseconds). It
+    /// stays the same across retries, unlike `sent`, so it orders the
+    /// conversation (see [`order_time`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written: Option<String>,
+}
+
+/// Oldest `written` time a receiver believes: the outbox gives up after 7
+/// days, so an older one can only be a wrong clock.
+pub const MAX_WRITTEN_AGE_SECS: i64 = 8 * 24 * 3600;
+
+/// The time a received message sorts by, in ms: the sender's signed
+/// `written` time (else `sent`), clamped to [arrival − 8 days, arrival] so a
+/// wrong or hostile clock cannot move it out of place for long. Equal times
+/// keep arrival order.
+pub fn order_time(written: Option<&str>, sent: &str, arrival: DateTime<Utc>) -> i64 {
+    let parse = |t: &str| DateTime::parse_from_rfc3339(t).ok();
+    let claimed = written
+        .and_then(parse)
+        .or_else(|| parse(sent))
+        .map_or(arrival, |t| t.with_timezone(&Utc));
+    let oldest = arrival - chrono::Duration::seconds(MAX_WRITTEN_AGE_SECS);
+    claimed.clamp(oldest, arrival).timestamp_millis()
+}
+
+/// A time as senders write it in `written`: RFC 3339, UTC, milliseconds.
+pub fn written_now(now: DateTime<Utc>) -> String {
+    now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
