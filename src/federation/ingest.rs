@@ -71,11 +71,13 @@ fn pull_inner(
         bail!("feed at {} claims to be {}", friend.feed, head.site);
     }
     let mut since = friend.last_seq.max(0) as u64;
-    let mut reset = false;
-    if head.last_seq < since {
-        // Their change log restarted (state lost): start over.
+    let known_log = lock(store).friend_log(&friend.url)?;
+    // Their change log restarted (state lost): a new log id, or a shorter
+    // log from a writer that sends no id. Start over.
+    let new_log = matches!((&known_log, &head.log), (Some(a), Some(b)) if a != b);
+    let reset = new_log || head.last_seq < since;
+    if reset {
         since = 0;
-        reset = true;
     }
     let mut raw: Vec<serde_json::Value> = Vec::new();
     let first_inline = head
@@ -165,6 +167,9 @@ fn pull_inner(
                 }
             }
             report.applied += 1;
+        }
+        if head.log != known_log {
+            s.set_friend_log(&friend.url, head.log.as_deref())?;
         }
         if report.skipped > 0 {
             s.add_skipped(&friend.url, report.skipped, last_skip.as_deref())?;

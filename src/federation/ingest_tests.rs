@@ -126,3 +126,34 @@ fn one_malformed_item_is_skipped_and_the_feed_moves_on() {
     assert_eq!(lock(&store).friend_items(false).unwrap().len(), 3);
     assert_eq!(lock(&store).skipped(&b).unwrap().0, 2, "counted once");
 }
+
+#[test]
+fn a_new_log_id_means_the_log_restarted_even_when_it_is_longer() {
+    let site = Static::start();
+    let b = site.base.clone();
+    let with_log = |changes, log: &str| {
+        let mut h = head(&b, changes);
+        h["log"] = log.into();
+        h
+    };
+    let old: Vec<_> = (1..=3)
+        .map(|n| upsert(&b, n, &format!("old-{n}")))
+        .collect();
+    site.put(protocol::FEED_PATH, &with_log(old, "a1"));
+    let store = friend_store(&b);
+    assert_eq!(pull_now(&store, &b).unwrap().applied, 3);
+
+    // Their state was lost and rebuilt: a new log that is already longer.
+    let new: Vec<_> = (1..=5)
+        .map(|n| upsert(&b, n, &format!("new-{n}")))
+        .collect();
+    site.put(protocol::FEED_PATH, &with_log(new, "b2"));
+    let r = pull_now(&store, &b).unwrap();
+    assert_eq!(r.applied, 5, "read from the start");
+    let items = lock(&store).friend_items(false).unwrap();
+    assert_eq!(items.len(), 5);
+    assert!(
+        items.iter().all(|i| i.id.contains("/new-")),
+        "old log dropped"
+    );
+}

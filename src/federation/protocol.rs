@@ -183,6 +183,10 @@ pub struct FeedHead<C = Change> {
     pub page_size: u64,
     /// `federation/changes/{n}.json` for n in 1..=pages.
     pub pages: u64,
+    /// Identifies this log: a site that loses its state starts a new log
+    /// with a new id, and readers start over. Optional for older writers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
     pub changes: Vec<C>,
 }
 
