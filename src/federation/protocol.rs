@@ -210,11 +210,23 @@ pub const PRIVATE_DIR: &str = "federation/private/";
 /// age stanzas, however many friends the author has.
 pub const EPOCH_BUCKET: usize = 64;
 
-/// How many files an epoch key is split into for `recipients` recipients.
-pub fn epoch_buckets(recipients: usize) -> u16 {
-    recipients
+/// How many files an epoch key is split into: the smallest count, from
+/// `ceil(recipients / 64)` up, that puts at most 64 recipients in every file
+/// (the hash does not spread them evenly). Some files may stay empty.
+pub fn epoch_buckets(recipients: &[String]) -> u16 {
+    let fits = |n: u16| {
+        let mut load = vec![0usize; n as usize];
+        recipients.iter().all(|r| {
+            let b = &mut load[bucket_of(r, n) as usize];
+            *b += 1;
+            *b <= EPOCH_BUCKET
+        })
+    };
+    let first = recipients
+        .len()
         .div_ceil(EPOCH_BUCKET)
-        .clamp(1, u16::MAX as usize) as u16
+        .clamp(1, u16::MAX as usize) as u16;
+    (first..u16::MAX).find(|&n| fits(n)).unwrap_or(u16::MAX)
 }
 
 /// The file holding `recipient`'s copy of an epoch key: the first four bytes
@@ -629,6 +641,27 @@ mod tests {
         assert_eq!(normalize_url("https://user@a.example/"), None);
     }
 
+    fn max_load(recipients: &[String], buckets: u16) -> usize {
+        let mut load = vec![0usize; buckets as usize];
+        for r in recipients {
+            load[bucket_of(r, buckets) as usize] += 1;
+        }
+        load.into_iter().max().unwrap_or(0)
+    }
+
+    #[test]
+    fn no_epoch_bucket_holds_more_than_64_recipients() {
+        for n in [1usize, 64, 65, 100, 128, 129, 200, 300, 1000] {
+            let recipients: Vec<String> = (0..n).map(|i| format!("age1test{i}")).collect();
+            let buckets = epoch_buckets(&recipients);
+            assert!(
+                max_load(&recipients, buckets) <= EPOCH_BUCKET,
+                "{n} recipients in {buckets} buckets"
+            );
+            assert!(buckets as usize >= n.div_ceil(EPOCH_BUCKET));
+        }
+    }
+
     #[test]
     fn statuses_are_client_errors() {
         for r in [
@@ -642,9 +675,11 @@ mod tests {
         ] {
             assert!((400..500).contains(&r.status()), "{r:?}");
         }
-        assert_eq!(epoch_buckets(1), 1);
-        assert_eq!(epoch_buckets(EPOCH_BUCKET), 1);
-        assert_eq!(epoch_buckets(EPOCH_BUCKET + 1), 2);
+        let keys = |n: usize| (0..n).map(|i| format!("age1k{i}")).collect::<Vec<_>>();
+        assert_eq!(epoch_buckets(&keys(0)), 1);
+        assert_eq!(epoch_buckets(&keys(1)), 1);
+        assert_eq!(epoch_buckets(&keys(EPOCH_BUCKET)), 1);
+        assert!(epoch_buckets(&keys(EPOCH_BUCKET + 1)) >= 2);
         assert!(bucket_of("age1abc", 7) < 7);
         assert_eq!(bucket_of("age1abc", 7), bucket_of("age1abc", 7));
         assert_eq!(page_of(1), 1);

@@ -86,6 +86,31 @@ impl Store {
         Ok(())
     }
 
+    /// How many files epoch `epoch`'s key was split into, if recorded.
+    pub fn my_epoch_buckets(&self, epoch: u32) -> anyhow::Result<Option<u16>> {
+        let n: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT buckets FROM my_epochs WHERE epoch = ?1",
+                [epoch as i64],
+                |r| r.get(0),
+            )
+            .optional()
+            .with_context(|| format!("cannot read epoch {epoch} from table my_epochs"))?
+            .flatten();
+        Ok(n.and_then(|n| u16::try_from(n).ok()))
+    }
+
+    pub fn set_my_epoch_buckets(&self, epoch: u32, buckets: u16) -> anyhow::Result<()> {
+        self.conn
+            .execute(
+                "UPDATE my_epochs SET buckets = ?2 WHERE epoch = ?1",
+                params![epoch as i64, buckets as i64],
+            )
+            .with_context(|| format!("cannot store epoch {epoch} in table my_epochs"))?;
+        Ok(())
+    }
+
     /// The id of this site's change log, made on first use. A new state
     /// database starts a new log, and so a new id: friends re-read it.
     pub fn log_id(&self) -> anyhow::Result<String> {

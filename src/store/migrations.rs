@@ -170,6 +170,9 @@ ALTER TABLE friends ADD COLUMN last_skip TEXT;
 ALTER TABLE friends ADD COLUMN feed_log TEXT;
 -- The friend's discovery `accepts` list, newline-separated; NULL = base set.
 ALTER TABLE friends ADD COLUMN accepts TEXT;
+-- Files an epoch key was split into; NULL for epochs sealed before this
+-- column (then it was ceil(recipients / 64)).
+ALTER TABLE my_epochs ADD COLUMN buckets INTEGER;
 -- Single values of this site: the id of its own change log.
 CREATE TABLE site_meta (
     key TEXT PRIMARY KEY,
