@@ -119,6 +119,7 @@ impl Node {
         })?;
         lock(&self.store).transaction(|s| {
             s.upsert_friend(&friend)?;
+            s.set_accepts(&friend.url, disc.accepts.as_deref())?;
             outbox::enqueue(s, &friend.url, &friend.inbox, types::FRIEND_REQUEST, &body)?;
             Ok(())
         })?;
@@ -210,7 +211,9 @@ impl Node {
         let body = serde_json::to_value(protocol::MessageClear {})?;
         let n = lock(&self.store).transaction(|s| {
             let n = s.clear_messages(&f.url)?;
-            outbox::enqueue(s, &f.url, &f.inbox, types::MESSAGE_CLEAR, &body)?;
+            if takes(s, &f.url, types::MESSAGE_CLEAR)? {
+                outbox::enqueue(s, &f.url, &f.inbox, types::MESSAGE_CLEAR, &body)?;
+            }
             Ok(n)
         })?;
         Ok((f, n))
@@ -228,7 +231,9 @@ impl Node {
                 .filter(|f| f.state != "incoming")
                 .collect();
             for f in &friends {
-                outbox::enqueue(s, &f.url, &f.inbox, types::KEYS_UPDATED, &body)?;
+                if takes(s, &f.url, types::KEYS_UPDATED)? {
+                    outbox::enqueue(s, &f.url, &f.inbox, types::KEYS_UPDATED, &body)?;
+                }
             }
             Ok(friends.len())
         })
@@ -247,9 +252,17 @@ impl Node {
                 .filter(|f| f.state == "friend")
                 .collect();
             for f in &friends {
-                outbox::enqueue(s, &f.url, &f.inbox, types::FEED_UPDATED, &body)?;
+                if takes(s, &f.url, types::FEED_UPDATED)? {
+                    outbox::enqueue(s, &f.url, &f.inbox, types::FEED_UPDATED, &body)?;
+                }
             }
             Ok(friends.len())
         })
     }
+}
+
+/// Whether `friend` takes `kind` (its discovery `accepts`): fan-outs skip
+/// the friends that do not.
+fn takes(s: &Store, friend: &str, kind: &str) -> anyhow::Result<bool> {
+    Ok(protocol::accepts(s.accepts(friend)?.as_deref(), kind))
 }

@@ -194,7 +194,7 @@ fn verify_stranger(
     env: &Envelope,
     raw: &[u8],
     signature: Option<&str>,
-) -> Result<Friend, Reject> {
+) -> Result<Stranger, Reject> {
     let req: protocol::FriendRequest = protocol::body(env)?;
     let key = protocol::decode_key(&req.key).map_err(Reject::KeyMismatch)?;
     protocol::verify(raw, signature, &key)?;
@@ -225,7 +225,8 @@ fn verify_stranger(
             )));
         }
     }
-    Ok(Friend {
+    let accepts = disc.accepts;
+    let friend = Friend {
         url: env.from.clone(),
         name: clean_name(&disc.name),
         state: "incoming".into(),
@@ -240,7 +241,15 @@ fn verify_stranger(
         last_pull: None,
         last_pull_error: None,
         last_heard: None,
-    })
+    };
+    Ok(Stranger { friend, accepts })
+}
+
+/// A stranger whose friend request checked out, with the message types its
+/// discovery document lists.
+struct Stranger {
+    friend: Friend,
+    accepts: Option<Vec<String>>,
 }
 
 fn apply(
@@ -248,14 +257,14 @@ fn apply(
     me: &Me,
     env: &Envelope,
     known: Option<&Friend>,
-    stranger: Option<Friend>,
+    stranger: Option<Stranger>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Result<Accepted, Reject>> {
     let from = env.from.clone();
     let ok = |a| Ok(Ok(a));
     match (env.kind.as_str(), known) {
         (types::FRIEND_REQUEST, None) => {
-            let Some(f) = stranger else {
+            let Some(Stranger { friend: f, accepts }) = stranger else {
                 return Ok(Err(Reject::NotFriend));
             };
             let pending = s
@@ -269,6 +278,7 @@ fn apply(
                 )));
             }
             s.upsert_friend(&f)?;
+            s.set_accepts(&f.url, accepts.as_deref())?;
             ok(Accepted::FriendRequest { from })
         }
         (types::FRIEND_REQUEST, Some(f)) => {

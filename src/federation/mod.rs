@@ -61,6 +61,7 @@ pub fn discovery(config: &Config, keys: &keys::Keys) -> protocol::Discovery {
             signing: keys.signing_public(),
             encryption: keys.encryption_public(),
         },
+        accepts: Some(protocol::types::ALL.iter().map(|t| t.to_string()).collect()),
     }
 }
 

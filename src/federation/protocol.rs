@@ -43,6 +43,21 @@ pub mod types {
         MESSAGE_CLEAR,
         KEYS_UPDATED,
     ];
+    /// What a site that publishes no `accepts` list takes: every type of
+    /// `microsocial/1` as first released. Types added later must be listed.
+    pub const BASE_SET: &[&str] = ALL;
+    /// Every site takes these, listed or not: friendship needs them.
+    pub const ALWAYS: &[&str] = &[FRIEND_REQUEST, FRIEND_ACCEPT, FRIEND_REMOVE];
+}
+
+/// Whether a site whose discovery document lists `accepts` (None: no list)
+/// takes messages of type `kind`.
+pub fn accepts(list: Option<&[String]>, kind: &str) -> bool {
+    types::ALWAYS.contains(&kind)
+        || match list {
+            None => types::BASE_SET.contains(&kind),
+            Some(l) => l.iter().any(|t| t == kind),
+        }
 }
 
 /// What travels in the body of `POST /inbox`.
@@ -137,6 +152,9 @@ pub struct Discovery {
     #[serde(default)]
     pub avatar: Option<String>,
     pub keys: PublicKeys,
+    /// Message types this site's inbox takes; absent = [`types::BASE_SET`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepts: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
