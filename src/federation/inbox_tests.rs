@@ -120,3 +120,39 @@ fn retries_are_ordered_by_written_time_clamped_ties_by_arrival() {
         ["msg 2", "msg 9", "msg 16", "from the future", "garbled"]
     );
 }
+
+#[test]
+fn a_feed_ping_without_the_informational_feed_url_is_accepted() {
+    let bo = bo();
+    let t = at("2026-11-24T12:00:00Z");
+    let raw = protocol::envelope_bytes(
+        types::FEED_UPDATED,
+        &crate::federation::new_id().unwrap(),
+        ANN,
+        BO,
+        t,
+        &serde_json::json!({ "version": 4 }),
+    );
+    let sig = protocol::sign(&raw, &bo.ann);
+    let got = handle(
+        &bo.store,
+        &Client::new(false),
+        &bo.me,
+        &StrangerLimit::default(),
+        &raw,
+        Some(&sig),
+        t,
+    )
+    .unwrap();
+    assert!(
+        matches!(
+            got,
+            Ok(Accepted::FeedUpdated {
+                version: 4,
+                pull: true,
+                ..
+            })
+        ),
+        "{got:?}"
+    );
+}

@@ -103,6 +103,12 @@ pub fn settle(
     let now = now_ms();
     match outcome {
         Delivery::Delivered => store.delivered(&m.id),
+        // They no longer count us as a friend: what the removal asked for.
+        Delivery::Refused(reason)
+            if m.kind == protocol::types::FRIEND_REMOVE && reason.ends_with(" not_friend") =>
+        {
+            store.delivered(&m.id)
+        }
         Delivery::Refused(reason) => store.give_up(&m.id, reason),
         Delivery::Retry { reason, after } => {
             if now - m.created > GIVE_UP_MS {
@@ -161,6 +167,27 @@ pub fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
 mod tests {
     use super::*;
     use crate::federation::protocol::types;
+
+    #[test]
+    fn not_friend_to_a_friend_remove_means_done() {
+        let mut s = Store::in_memory().unwrap();
+        let to = "https://gone.example/";
+        let body = serde_json::json!({});
+        for kind in [types::FRIEND_REMOVE, types::FEED_UPDATED] {
+            enqueue(&s, to, "https://gone.example/inbox", kind, &body).unwrap();
+        }
+        let refused = Delivery::Refused("HTTP 403 not_friend".into());
+        for m in s.claim_due(now_ms() + 1000, LEASE_MS, 10).unwrap() {
+            settle(&s, &m, &refused, 1000).unwrap();
+        }
+        // The removal reached its goal; the ping failed for good.
+        let left = s.outbox().unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(
+            (left[0].kind.as_str(), left[0].state.as_str()),
+            (types::FEED_UPDATED, "failed")
+        );
+    }
 
     #[test]
     fn a_type_the_friend_does_not_accept_is_never_queued() {

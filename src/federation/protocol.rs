@@ -92,6 +92,9 @@ pub struct FriendRemove {}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeedUpdated {
+    /// Informational: the sender's head URL as its discovery document gives
+    /// it. Receivers pull from the pinned URL and accept its absence.
+    #[serde(default)]
     pub feed: String,
     /// The sequence number of the newest change in the feed.
     pub version: u64,
@@ -263,6 +266,9 @@ pub fn page_path(n: u64) -> String {
     format!("federation/changes/{n}.json")
 }
 
+/// `Retry-After` of a `429 rate_limited`: the stranger limit is per minute.
+pub const RATE_LIMIT_RETRY_SECS: u64 = 60;
+
 /// Why a receiver refused a message. Each maps to one status and code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reject {
@@ -296,6 +302,14 @@ impl Reject {
             Reject::KeyMismatch(_) | Reject::NotFriend => 403,
             Reject::Replay => 409,
             Reject::RateLimited => 429,
+        }
+    }
+
+    /// Seconds a sender must wait before retrying, sent as `Retry-After`.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Reject::RateLimited => Some(RATE_LIMIT_RETRY_SECS),
+            _ => None,
         }
     }
 

@@ -221,7 +221,11 @@ impl Sidecar {
             r.code(),
             r
         ));
-        json(r.status(), &protocol::error_body(r.code(), &r.to_string()))
+        let resp = json(r.status(), &protocol::error_body(r.code(), &r.to_string()));
+        match r.retry_after() {
+            Some(secs) => resp.with_header(files::header_value("Retry-After", &secs.to_string())),
+            None => resp,
+        }
     }
 
     fn after(&self, accepted: &Accepted) {

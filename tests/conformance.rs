@@ -1,0 +1,38 @@
+//! Protocol rules of PROTOCOL.md checked against a running sidecar.
+
+mod support;
+
+use microsocial::federation::protocol;
+use support::*;
+
+#[test]
+fn rate_limited_friend_requests_carry_retry_after() {
+    let a = started("Ann");
+    // A stranger whose site does not answer: each request costs Ann one
+    // (refused, loopback) fetch until the per-minute limit is reached.
+    let key = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let from = format!("http://127.0.0.1:{}/", free_port());
+    let body =
+        serde_json::json!({"name": "Eve", "key": protocol::encode_key(&key.verifying_key())});
+    let mut limited = None;
+    for _ in 0..40 {
+        let raw = protocol::envelope_bytes(
+            protocol::types::FRIEND_REQUEST,
+            &id(),
+            &from,
+            &a.url(),
+            chrono::Utc::now(),
+            &body,
+        );
+        let resp = ureq::post(&format!("{}inbox", a.url()))
+            .set("Content-Type", "application/json")
+            .set(protocol::SIGNATURE_HEADER, &protocol::sign(&raw, &key))
+            .send_bytes(&raw);
+        if let Err(ureq::Error::Status(429, r)) = resp {
+            limited = Some(r.header("Retry-After").map(str::to_string));
+            break;
+        }
+    }
+    let retry_after = limited.expect("no 429 after 40 requests");
+    assert_eq!(retry_after.as_deref(), Some("60"));
+}
