@@ -111,9 +111,11 @@ pub struct EpochRef {
     pub buckets: u16,
 }
 
-/// A friends-only post: `FORMAT ‖ epoch (u32) ‖ buckets (u16) ‖ age(…)`
-/// (big-endian), sealed to the epoch's group key and signed by the author
-/// inside the ciphertext.
+/// A friends-only post: `FORMAT ‖ epoch (u32) ‖ buckets (u16) ‖ sealed`
+/// (big-endian), where `sealed` is a [`seal`]ed value (its own `FORMAT`
+/// byte, then the age file) for the epoch's group key; the author's
+/// signature is inside the ciphertext. Both format bytes are in every blob
+/// ever published, so the layout stays (PROTOCOL.md §10.5).
 pub fn seal_post(
     item: &Item,
     author: &SigningKey,
