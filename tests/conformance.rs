@@ -36,3 +36,22 @@ fn rate_limited_friend_requests_carry_retry_after() {
     let retry_after = limited.expect("no 429 after 40 requests");
     assert_eq!(retry_after.as_deref(), Some("60"));
 }
+
+#[test]
+fn a_friends_tags_link_to_the_post_not_to_guessed_tag_pages() {
+    let a = started("Ann");
+    let b = started("Bo");
+    befriend(&a, &b);
+    a.ok(&["new", "Tagged greetings", "--tag", "garden"]);
+    a.ok(&["publish"]);
+    wait_until("Ann's post in Bo's timeline", || {
+        b.timeline().contains("Tagged greetings")
+    });
+    let html = b.timeline();
+    assert!(html.contains("#garden"), "the tag is shown");
+    // Ann's site need not be Microsocial: nothing promises a tag page there.
+    assert!(
+        !html.contains(&format!("{}tags/", a.url())),
+        "a link to a guessed tag page on Ann's site"
+    );
+}

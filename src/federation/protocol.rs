@@ -590,6 +590,39 @@ mod tests {
     }
 
     #[test]
+    fn sent_is_any_rfc3339_time_within_the_window() {
+        let with_sent = |sent: &str| {
+            String::from_utf8(env(types::FEED_UPDATED, ME, now()))
+                .unwrap()
+                .replace("2026-11-24T12:00:00Z", sent)
+        };
+        for ok in [
+            "2026-11-24T12:00:00Z",
+            "2026-11-24T12:00:00.250Z",
+            "2026-11-24T13:00:00+01:00",
+            "2026-11-24t12:00:00z",
+        ] {
+            assert!(
+                check_envelope(with_sent(ok).as_bytes(), ME, now()).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "2026-11-24T12:00:00",
+            "1795953600",
+            "24 Nov 2026 12:00:00 GMT",
+        ] {
+            assert!(
+                matches!(
+                    check_envelope(with_sent(bad).as_bytes(), ME, now()),
+                    Err(Reject::Malformed(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
     fn recipient_type_size_and_shape() {
         assert_eq!(
             check_envelope(
