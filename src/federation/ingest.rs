@@ -97,9 +97,8 @@ fn pull_inner(
                 .max(last_page.saturating_sub(MAX_CATCHUP_PAGES - 1))
         };
         if bootstrap_pages > 0 || since > 0 {
-            let base = feed_base(&friend.feed);
             for n in first_page..=last_page {
-                let url = format!("{base}{}", protocol::page_path(n));
+                let url = page_url(&friend.feed, n);
                 let page: FeedPage<serde_json::Value> = client.get_json(&url)?;
                 report.requests += 1;
                 raw.extend(page.changes);
@@ -284,9 +283,11 @@ fn open_private(
     })
 }
 
-/// `https://a/federation/feed.json` → `https://a/`
-fn feed_base(feed: &str) -> &str {
-    feed.strip_suffix(protocol::FEED_PATH).unwrap_or(feed)
+/// Page `n` of the log whose head is at `head`: `changes/{n}.json` resolved
+/// against the head URL, so next to it (`…/federation/changes/{n}.json`).
+pub fn page_url(head: &str, n: u64) -> String {
+    let dir = head.rfind('/').map_or(head, |i| &head[..=i]);
+    format!("{dir}changes/{n}.json")
 }
 
 /// Validates one change from `friend`; Some(item) to store, None to delete.
@@ -352,6 +353,18 @@ mod tests {
                 tags: vec!["x".into()],
             }),
         }
+    }
+
+    #[test]
+    fn pages_resolve_next_to_the_head() {
+        assert_eq!(
+            page_url("https://a.example/federation/feed.json", 3),
+            format!("https://a.example/{}", protocol::page_path(3))
+        );
+        assert_eq!(
+            page_url("https://a.example/blog/log/head.json", 1),
+            "https://a.example/blog/log/changes/1.json"
+        );
     }
 
     #[test]
