@@ -41,6 +41,8 @@ pub fn pull(
     result
 }
 
+// Long because it reads as the steps of PROTOCOL.md §6.3 in order: head,
+// restart check, pages, friends-only blobs, then one transaction.
 fn pull_inner(
     store: &Mutex<Store>,
     client: &Client,
@@ -79,36 +81,15 @@ fn pull_inner(
     if reset {
         since = 0;
     }
-    let mut raw: Vec<serde_json::Value> = Vec::new();
-    let first_inline = head
-        .changes
-        .iter()
-        .filter_map(raw_seq)
-        .min()
-        .unwrap_or(head.last_seq + 1);
-    if first_inline > since + 1 && head.page_size > 0 {
-        let last_page = (first_inline - 1).div_ceil(head.page_size).min(head.pages);
-        let first_page = if since == 0 {
-            last_page
-                .saturating_sub(bootstrap_pages.saturating_sub(1))
-                .max(1)
-        } else {
-            ((since + 1).div_ceil(head.page_size))
-                .max(last_page.saturating_sub(MAX_CATCHUP_PAGES - 1))
-        };
-        if bootstrap_pages > 0 || since > 0 {
-            for n in first_page..=last_page {
-                let url = page_url(&friend.feed, n);
-                let page: FeedPage<serde_json::Value> = client.get_json(&url)?;
-                report.requests += 1;
-                raw.extend(page.changes);
-            }
-        }
-    }
+    let mut raw = fetch_pages(client, friend, &head, since, bootstrap_pages, &mut report)?;
     raw.extend(head.changes);
     let (changes, malformed) = lenient_changes(raw, since, head.last_seq);
     report.skipped += malformed.len();
     let mut last_skip = malformed.last().cloned();
+    if reset {
+        // Epoch numbers restart with the log: the old group keys are stale.
+        lock(store).clear_friend_epochs(&friend.url)?;
+    }
 
     // Friends-only posts are fetched and opened before the store is locked.
     let mut opened: HashMap<u64, FriendItem> = HashMap::new();
@@ -137,36 +118,19 @@ fn pull_inner(
     let mut st = lock(store);
     st.transaction(|s| {
         if reset {
-            for it in s
-                .friend_items(true)?
-                .iter()
-                .filter(|i| i.friend == friend.url)
-            {
-                s.delete_item(&friend.url, &it.id)?;
-            }
+            s.clear_friend_items(&friend.url)?;
         }
         for (epoch, identity) in &new_epochs {
             s.add_friend_epoch(&friend.url, *epoch, identity)?;
         }
-        for c in &changes {
-            if c.op == "private" {
-                if let Some(item) = opened.get(&c.seq) {
-                    s.upsert_item(item)?;
-                    report.applied += 1;
-                }
-                continue;
-            }
-            match check_change(&friend.url, c) {
-                Ok(Some(item)) => s.upsert_item(&item)?,
-                Ok(None) => s.delete_item(&friend.url, &c.id)?,
-                Err(e) => {
-                    report.skipped += 1;
-                    last_skip = Some(format!("change {}: {e}", c.seq));
-                    continue;
-                }
-            }
-            report.applied += 1;
-        }
+        apply_changes(
+            s,
+            &friend.url,
+            &changes,
+            &opened,
+            &mut report,
+            &mut last_skip,
+        )?;
         if head.log != known_log {
             s.set_friend_log(&friend.url, head.log.as_deref())?;
         }
@@ -176,6 +140,75 @@ fn pull_inner(
         s.set_pull_ok(&friend.url, head.last_seq as i64, etag.as_deref(), now_ms())
     })?;
     Ok(report)
+}
+
+/// Stores each change (friends-only ones as `opened` before), skipping and
+/// counting the ones that fail their checks.
+fn apply_changes(
+    s: &Store,
+    friend: &str,
+    changes: &[Change],
+    opened: &HashMap<u64, FriendItem>,
+    report: &mut PullReport,
+    last_skip: &mut Option<String>,
+) -> anyhow::Result<()> {
+    for c in changes {
+        if c.op == "private" {
+            if let Some(item) = opened.get(&c.seq) {
+                s.upsert_item(item)?;
+                report.applied += 1;
+            }
+            continue;
+        }
+        match check_change(friend, c) {
+            Ok(Some(item)) => s.upsert_item(&item)?,
+            Ok(None) => s.delete_item(friend, &c.id)?,
+            Err(e) => {
+                report.skipped += 1;
+                *last_skip = Some(format!("change {}: {e}", c.seq));
+                continue;
+            }
+        }
+        report.applied += 1;
+    }
+    Ok(())
+}
+
+/// The pages holding changes after `since` that the head does not carry
+/// (PROTOCOL.md §6.3), as raw changes; at bootstrap only the newest pages.
+fn fetch_pages(
+    client: &Client,
+    friend: &crate::store::Friend,
+    head: &FeedHead<serde_json::Value>,
+    since: u64,
+    bootstrap_pages: u64,
+    report: &mut PullReport,
+) -> anyhow::Result<Vec<serde_json::Value>> {
+    let mut raw = Vec::new();
+    let first_inline = head
+        .changes
+        .iter()
+        .filter_map(raw_seq)
+        .min()
+        .unwrap_or(head.last_seq + 1);
+    if first_inline <= since + 1 || head.page_size == 0 || (since == 0 && bootstrap_pages == 0) {
+        return Ok(raw);
+    }
+    let last_page = (first_inline - 1).div_ceil(head.page_size).min(head.pages);
+    let first_page = if since == 0 {
+        last_page
+            .saturating_sub(bootstrap_pages.saturating_sub(1))
+            .max(1)
+    } else {
+        ((since + 1).div_ceil(head.page_size)).max(last_page.saturating_sub(MAX_CATCHUP_PAGES - 1))
+    };
+    for n in first_page..=last_page {
+        let url = page_url(&friend.feed, n);
+        let page: FeedPage<serde_json::Value> = client.get_json(&url)?;
+        report.requests += 1;
+        raw.extend(page.changes);
+    }
+    Ok(raw)
 }
 
 /// The `seq` of a change still in raw JSON, if it has a usable one.

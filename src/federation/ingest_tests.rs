@@ -45,10 +45,11 @@ impl Static {
     }
 
     pub fn put(&self, path: &str, body: &serde_json::Value) {
-        self.docs
-            .lock()
-            .unwrap()
-            .insert(format!("/{path}"), body.to_string().into_bytes());
+        self.put_bytes(path, body.to_string().into_bytes());
+    }
+
+    pub fn put_bytes(&self, path: &str, body: Vec<u8>) {
+        self.docs.lock().unwrap().insert(format!("/{path}"), body);
     }
 }
 
@@ -88,6 +89,42 @@ pub fn head(base: &str, changes: Vec<serde_json::Value>) -> serde_json::Value {
 
 fn pull_now(store: &Mutex<Store>, base: &str) -> anyhow::Result<PullReport> {
     pull(store, &Client::new(true), base, 1, &[])
+}
+
+/// Publishes a friends-only post in `epoch` under a fresh group key sealed
+/// to `me`, as the author with signing key `[1; 32]`; returns its change.
+fn publish_private(
+    site: &Static,
+    me: &age::x25519::Identity,
+    epoch: u32,
+    slug: &str,
+    seq: u64,
+) -> serde_json::Value {
+    let group = age::x25519::Identity::generate();
+    let keys = vec![me.to_public().to_string()];
+    let buckets = protocol::epoch_buckets(&keys);
+    for (b, bytes) in private::seal_epoch_buckets(&group, &keys).unwrap() {
+        let path = format!(
+            "{}{}",
+            protocol::PRIVATE_DIR,
+            protocol::epoch_file(epoch, b)
+        );
+        site.put_bytes(&path, bytes);
+    }
+    let item = protocol::Item {
+        url: format!("{}posts/{slug}/", site.base),
+        title: Some(slug.into()),
+        content_html: "<p>for friends</p>".into(),
+        published: "2026-11-24T10:00:00Z".into(),
+        updated: None,
+        tags: vec![],
+    };
+    let author = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
+    let at = private::EpochRef { epoch, buckets };
+    let blob = private::seal_post(&item, &author, &group.to_public(), at).unwrap();
+    let path = format!("{}{slug}.age", protocol::PRIVATE_DIR);
+    site.put_bytes(&path, blob);
+    serde_json::json!({"seq": seq, "op": "private", "id": format!("{}{path}", site.base)})
 }
 
 #[test]
@@ -156,4 +193,29 @@ fn a_new_log_id_means_the_log_restarted_even_when_it_is_longer() {
         items.iter().all(|i| i.id.contains("/new-")),
         "old log dropped"
     );
+}
+
+#[test]
+fn a_restarted_log_forgets_the_group_keys_of_the_old_one() {
+    let site = Static::start();
+    let b = site.base.clone();
+    let me = age::x25519::Identity::generate();
+    let with_log = |changes, log: &str| {
+        let mut h = head(&b, changes);
+        h["log"] = log.into();
+        h
+    };
+    let store = friend_store(&b);
+    let pull_as_me = || pull(&store, &Client::new(true), &b, 1, std::slice::from_ref(&me)).unwrap();
+    let first = publish_private(&site, &me, 1, "before", 1);
+    site.put(protocol::FEED_PATH, &with_log(vec![first], "a1"));
+    assert_eq!(pull_as_me().applied, 1);
+    // Lost state: epoch 1 again, with a new group key.
+    let again = publish_private(&site, &me, 1, "after", 1);
+    site.put(protocol::FEED_PATH, &with_log(vec![again], "b2"));
+    let r = pull_as_me();
+    assert_eq!((r.applied, r.skipped), (1, 0));
+    let items = lock(&store).friend_items(true).unwrap();
+    assert_eq!(items.len(), 1);
+    assert!(items[0].id.ends_with("after.age"));
 }

@@ -35,6 +35,24 @@ impl Store {
             .unwrap_or((0, None)))
     }
 
+    /// Forgets every item cached from `friend`, public and friends-only.
+    pub fn clear_friend_items(&self, friend: &str) -> anyhow::Result<()> {
+        self.conn
+            .execute("DELETE FROM friend_items WHERE friend = ?1", [friend])
+            .with_context(|| format!("cannot clear items of {friend} in table friend_items"))?;
+        Ok(())
+    }
+
+    /// Forgets the group keys `friend` shared (its log restarted).
+    pub fn clear_friend_epochs(&self, friend: &str) -> anyhow::Result<()> {
+        self.conn
+            .execute("DELETE FROM friend_epochs WHERE friend = ?1", [friend])
+            .with_context(|| {
+                format!("cannot clear group keys of {friend} in table friend_epochs")
+            })?;
+        Ok(())
+    }
+
     /// The `log` id of `friend`'s change log as last read.
     pub fn friend_log(&self, friend: &str) -> anyhow::Result<Option<String>> {
         Ok(self
