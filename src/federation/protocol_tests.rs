@@ -54,10 +54,15 @@ fn signature_covers_exact_bytes_and_key() {
         verify(&raw, None, &key(1).verifying_key()),
         Err(Reject::MissingSignature)
     );
-    assert_eq!(
-        verify(&raw, Some("ed25519 !!!"), &key(1).verifying_key()),
-        Err(Reject::BadSignature)
-    );
+    // A malformed header is a bad signature, not a missing one.
+    let short = format!("ed25519 {}", B64.encode([0u8; 32]));
+    for bad in ["ed25519 !!!", "rsa AAAA", "", short.as_str()] {
+        assert_eq!(
+            verify(&raw, Some(bad), &key(1).verifying_key()),
+            Err(Reject::BadSignature),
+            "{bad:?}"
+        );
+    }
     // A signature over the bare payload (no context) is not accepted.
     let bare = format!("ed25519 {}", B64.encode(key(1).sign(&raw).to_bytes()));
     assert_eq!(
