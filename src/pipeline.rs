@@ -663,9 +663,13 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
                 feed_item(&site, &htmls, site.posts[k])
             })?
         };
+        // The log id too: a restarted log can reach the same last_seq.
         items.push((
             protocol::FEED_PATH.into(),
-            Fp::new(globals).num(last_seq as u128).done(),
+            Fp::new(globals)
+                .num(last_seq as u128)
+                .str(&store.log_id()?)
+                .done(),
             Item::FeedHead,
         ));
         for n in 1..=if last_seq == 0 {

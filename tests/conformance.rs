@@ -55,3 +55,31 @@ fn a_friends_tags_link_to_the_post_not_to_guessed_tag_pages() {
         "a link to a guessed tag page on Ann's site"
     );
 }
+
+#[test]
+fn a_site_that_loses_its_state_publishes_a_new_log_id() {
+    let a = Site::new("Ann");
+    let head = || -> serde_json::Value {
+        let text = std::fs::read_to_string(a.root().join("public/federation/feed.json")).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    let first = head();
+    let log = first["log"]
+        .as_str()
+        .expect("the head names its log")
+        .to_string();
+    assert_eq!(log.len(), 32);
+    a.ok(&["build"]);
+    assert_eq!(head()["log"], first["log"], "stable across builds");
+    // The state database is gone; the site is built again from its posts.
+    for f in ["state.db", "state.db-wal", "state.db-shm"] {
+        let _ = std::fs::remove_file(a.root().join(".social").join(f));
+    }
+    a.ok(&["build"]);
+    let again = head();
+    assert_eq!(again["last_seq"], first["last_seq"], "same length");
+    assert_ne!(
+        again["log"], first["log"],
+        "a new log, so friends start over"
+    );
+}
