@@ -235,10 +235,12 @@ pub const EPOCH_BUCKET: usize = 64;
 /// `ceil(recipients / 64)` up, that puts at most 64 recipients in every file
 /// (the hash does not spread them evenly). Some files may stay empty.
 pub fn epoch_buckets(recipients: &[String]) -> u16 {
+    // Hash once; each candidate count only takes remainders.
+    let hashes: Vec<u32> = recipients.iter().map(|r| bucket_hash(r)).collect();
     let fits = |n: u16| {
         let mut load = vec![0usize; n as usize];
-        recipients.iter().all(|r| {
-            let b = &mut load[bucket_of(r, n) as usize];
+        hashes.iter().all(|h| {
+            let b = &mut load[(h % u32::from(n)) as usize];
             *b += 1;
             *b <= EPOCH_BUCKET
         })
@@ -253,9 +255,13 @@ pub fn epoch_buckets(recipients: &[String]) -> u16 {
 /// The file holding `recipient`'s copy of an epoch key: the first four bytes
 /// of SHA-256 of the recipient string (`age1…`), big-endian, modulo `buckets`.
 pub fn bucket_of(recipient: &str, buckets: u16) -> u16 {
+    (bucket_hash(recipient) % u32::from(buckets.max(1))) as u16
+}
+
+fn bucket_hash(recipient: &str) -> u32 {
     use sha2::Digest as _;
     let h = sha2::Sha256::digest(recipient.as_bytes());
-    (u32::from_be_bytes([h[0], h[1], h[2], h[3]]) % u32::from(buckets.max(1))) as u16
+    u32::from_be_bytes([h[0], h[1], h[2], h[3]])
 }
 
 pub fn epoch_file(epoch: u32, bucket: u16) -> String {
