@@ -121,7 +121,7 @@ fn main() {
         let total: usize = files.iter().map(|(_, b)| b.len()).sum();
         let at = private::EpochRef {
             epoch: 1,
-            buckets: protocol::epoch_buckets(n),
+            buckets: protocol::epoch_buckets(&keys),
         };
         let mine = &files
             .iter()

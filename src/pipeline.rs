@@ -379,11 +379,18 @@ impl Sealer {
         recipients.push(keys.encryption_public());
         recipients.sort();
         recipients.dedup();
+        let buckets = protocol::epoch_buckets(&recipients);
         let recipients = recipients.join("\n");
-        let buckets = protocol::epoch_buckets(recipients.lines().count());
         if let Some((epoch, identity, r)) = store.my_epoch()? {
             let files = store.epoch_files(epoch)?;
-            if r == recipients && !files.is_empty() {
+            // An epoch from before bucket counts were stored used ceil(n / 64).
+            let sealed_with = store.my_epoch_buckets(epoch)?.unwrap_or_else(|| {
+                r.lines()
+                    .count()
+                    .div_ceil(protocol::EPOCH_BUCKET)
+                    .clamp(1, u16::MAX as usize) as u16
+            });
+            if r == recipients && !files.is_empty() && sealed_with == buckets {
                 let group = identity
                     .parse()
                     .map_err(|e| anyhow!("stored group key of epoch {epoch} is damaged: {e}"))?;
@@ -402,6 +409,7 @@ impl Sealer {
         let files = federation::private::seal_epoch_buckets(&group, &list)?;
         use age::secrecy::ExposeSecret as _;
         store.add_my_epoch(epoch, group.to_string().expose_secret(), &recipients)?;
+        store.set_my_epoch_buckets(epoch, buckets)?;
         for (b, bytes) in &files {
             store.add_epoch_file(epoch, *b, bytes)?;
         }
@@ -655,9 +663,13 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
                 feed_item(&site, &htmls, site.posts[k])
             })?
         };
+        // The log id too: a restarted log can reach the same last_seq.
         items.push((
             protocol::FEED_PATH.into(),
-            Fp::new(globals).num(last_seq as u128).done(),
+            Fp::new(globals)
+                .num(last_seq as u128)
+                .str(&store.log_id()?)
+                .done(),
             Item::FeedHead,
         ));
         for n in 1..=if last_seq == 0 {

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 mod caps;
+mod feedstate;
 mod health;
 mod migrations;
 mod outbox_admin;

@@ -67,13 +67,22 @@ pub fn run(root: &Path) -> anyhow::Result<ExitCode> {
             let (items, dropped) = st.item_counts(&f.url)?;
             let cap = node.config.federation.max_items_per_friend;
             println!(
-                "      {items} post(s) kept{}",
+                "      {} kept{}",
+                crate::words::count(items, "post"),
                 if dropped > 0 {
                     format!(" (only the newest {cap}: {dropped} older dropped)")
                 } else {
                     String::new()
                 }
             );
+            let (skipped, why) = st.skipped(&f.url)?;
+            if skipped > 0 {
+                println!(
+                    "      {} skipped as malformed or unopenable{}",
+                    crate::words::count(skipped, "change"),
+                    why.map_or(String::new(), |w| format!(", last: {w}"))
+                );
+            }
         }
     }
     let outbox = st.outbox()?;

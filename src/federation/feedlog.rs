@@ -119,6 +119,7 @@ pub fn head_bytes(store: &Store, site: &str) -> anyhow::Result<Vec<u8>> {
         } else {
             protocol::page_of(last)
         },
+        log: Some(store.log_id()?),
         changes: to_changes(store.changes(from, last)?)?,
     };
     Ok(serde_json::to_vec(&head)?)

@@ -102,6 +102,7 @@ impl Node {
         })?;
         lock(&self.store).transaction(|s| {
             s.upsert_friend(&friend)?;
+            s.set_accepts(&friend.url, disc.accepts.as_deref())?;
             outbox::enqueue(s, &friend.url, &friend.inbox, types::FRIEND_REQUEST, &body)?;
             Ok(())
         })?;
@@ -169,7 +170,11 @@ impl Node {
         }
         let recipient = super::private::parse_recipient(&f.encryption_key)?;
         let ciphertext = super::private::seal_message(text, &recipient)?;
-        let body = serde_json::to_value(protocol::Message { ciphertext })?;
+        let now = chrono::Utc::now();
+        let body = serde_json::to_value(protocol::Message {
+            ciphertext,
+            written: Some(protocol::written_now(now)),
+        })?;
         let id = super::new_id()?;
         lock(&self.store).transaction(|s| {
             s.add_message(&crate::store::Message {
@@ -177,7 +182,7 @@ impl Node {
                 id: id.clone(),
                 direction: "out".into(),
                 body: text.to_string(),
-                at: now_ms(),
+                at: now.timestamp_millis(),
                 state: "pending".into(),
                 read: true,
             })?;
@@ -193,7 +198,9 @@ impl Node {
         let body = serde_json::to_value(protocol::MessageClear {})?;
         let n = lock(&self.store).transaction(|s| {
             let n = s.clear_messages(&f.url)?;
-            outbox::enqueue(s, &f.url, &f.inbox, types::MESSAGE_CLEAR, &body)?;
+            if takes(s, &f.url, types::MESSAGE_CLEAR)? {
+                outbox::enqueue(s, &f.url, &f.inbox, types::MESSAGE_CLEAR, &body)?;
+            }
             Ok(n)
         })?;
         Ok((f, n))
@@ -211,7 +218,9 @@ impl Node {
                 .filter(|f| f.state != "incoming")
                 .collect();
             for f in &friends {
-                outbox::enqueue(s, &f.url, &f.inbox, types::KEYS_UPDATED, &body)?;
+                if takes(s, &f.url, types::KEYS_UPDATED)? {
+                    outbox::enqueue(s, &f.url, &f.inbox, types::KEYS_UPDATED, &body)?;
+                }
             }
             Ok(friends.len())
         })
@@ -230,9 +239,17 @@ impl Node {
                 .filter(|f| f.state == "friend")
                 .collect();
             for f in &friends {
-                outbox::enqueue(s, &f.url, &f.inbox, types::FEED_UPDATED, &body)?;
+                if takes(s, &f.url, types::FEED_UPDATED)? {
+                    outbox::enqueue(s, &f.url, &f.inbox, types::FEED_UPDATED, &body)?;
+                }
             }
             Ok(friends.len())
         })
     }
+}
+
+/// Whether `friend` takes `kind` (its discovery `accepts`): fan-outs skip
+/// the friends that do not.
+fn takes(s: &Store, friend: &str, kind: &str) -> anyhow::Result<bool> {
+    Ok(protocol::accepts(s.accepts(friend)?.as_deref(), kind))
 }

@@ -215,13 +215,13 @@ fn commit(
     me: &Me,
     env: &Envelope,
     known: Option<&Friend>,
-    stranger: Option<Friend>,
+    stranger: Option<Stranger>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Result<Accepted, Reject>> {
     let now_ms = now.timestamp_millis();
     let mut st = lock(store);
     st.transaction(|s| {
-        let result = apply(s, me, env, known, stranger)?;
+        let result = apply(s, me, env, known, stranger, now)?;
         if result.is_ok() {
             if !s.record_seen(&env.from, &env.id, now_ms)? {
                 // Roll back the effect too: the whole message was a replay.
@@ -242,6 +242,10 @@ fn commit(
     })
 }
 
+#[cfg(test)]
+#[path = "inbox_tests.rs"]
+mod handle_tests;
+
 #[derive(Debug)]
 struct ReplayMarker;
 impl std::fmt::Display for ReplayMarker {
@@ -254,7 +258,7 @@ impl std::error::Error for ReplayMarker {}
 /// A friend request from an unknown site (its signature already checked
 /// with the key it carries): that key must be the one the sender's own site
 /// publishes.
-fn verify_stranger(client: &Client, env: &Envelope) -> Result<Friend, Reject> {
+fn verify_stranger(client: &Client, env: &Envelope) -> Result<Stranger, Reject> {
     let req: protocol::FriendRequest = protocol::body(env)?;
     let url = format!("{}{}", env.from, protocol::DISCOVERY_PATH);
     let disc: protocol::Discovery = client.get_json(&url).map_err(|e| {
@@ -280,7 +284,8 @@ fn verify_stranger(client: &Client, env: &Envelope) -> Result<Friend, Reject> {
             )));
         }
     }
-    Ok(Friend {
+    let accepts = disc.accepts;
+    let friend = Friend {
         url: env.from.clone(),
         name: clean_name(&disc.name),
         state: "incoming".into(),
@@ -295,7 +300,15 @@ fn verify_stranger(client: &Client, env: &Envelope) -> Result<Friend, Reject> {
         last_pull: None,
         last_pull_error: None,
         last_heard: None,
-    })
+    };
+    Ok(Stranger { friend, accepts })
+}
+
+/// A stranger whose friend request checked out, with the message types its
+/// discovery document lists.
+struct Stranger {
+    friend: Friend,
+    accepts: Option<Vec<String>>,
 }
 
 fn apply(
@@ -303,13 +316,14 @@ fn apply(
     me: &Me,
     env: &Envelope,
     known: Option<&Friend>,
-    stranger: Option<Friend>,
+    stranger: Option<Stranger>,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<Result<Accepted, Reject>> {
     let from = env.from.clone();
     let ok = |a| Ok(Ok(a));
     match (env.kind.as_str(), known) {
         (types::FRIEND_REQUEST, None) => {
-            let Some(f) = stranger else {
+            let Some(Stranger { friend: f, accepts }) = stranger else {
                 return Ok(Err(Reject::NotFriend));
             };
             if pending_requests(s)? >= MAX_PENDING_REQUESTS {
@@ -318,6 +332,7 @@ fn apply(
                 )));
             }
             s.upsert_friend(&f)?;
+            s.set_accepts(&f.url, accepts.as_deref())?;
             ok(Accepted::FriendRequest { from })
         }
         (types::FRIEND_REQUEST, Some(f)) => {
@@ -378,7 +393,7 @@ fn apply(
                 id: env.id.clone(),
                 direction: "in".into(),
                 body: text,
-                at: crate::store::now_ms(),
+                at: protocol::order_time(body.written.as_deref(), &env.sent, now),
                 state: "received".into(),
                 read: false,
             })?;

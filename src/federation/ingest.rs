@@ -48,6 +48,8 @@ pub fn pull(
     result
 }
 
+// Long because it reads as the steps of PROTOCOL.md §6.3 in order: head,
+// restart check, pages, friends-only blobs, then one transaction.
 fn pull_inner(
     store: &Mutex<Store>,
     client: &Client,
@@ -73,46 +75,37 @@ fn pull_inner(
         }
         Fetched::Body { bytes, etag } => (bytes, etag),
     };
-    let head: FeedHead =
-        serde_json::from_slice(&bytes).map_err(|e| anyhow!("feed head is malformed: {e}"))?;
+    let head: FeedHead<serde_json::Value> = serde_json::from_slice(&bytes)
+        .map_err(|e| anyhow!("feed head at {} is malformed: {e}", friend.feed))?;
     if protocol::normalize_url(&head.site).as_deref() != Some(friend.url.as_str()) {
         bail!("feed at {} claims to be {}", friend.feed, head.site);
     }
     within_cap(&friend.feed, head.changes.len(), cfg.max_inline_changes)?;
     let mut since = friend.last_seq.max(0) as u64;
-    let mut reset = false;
-    if head.last_seq < since {
-        // Their change log restarted (state lost): start over.
+    let known_log = lock(store).friend_log(&friend.url)?;
+    // Their change log restarted (state lost): a new log id, or a shorter
+    // log from a writer that sends no id. Start over.
+    let new_log = matches!((&known_log, &head.log), (Some(a), Some(b)) if a != b);
+    let reset = new_log || head.last_seq < since;
+    if reset {
         since = 0;
-        reset = true;
     }
-    let mut changes: Vec<Change> = Vec::new();
-    let first_inline = head.changes.first().map_or(head.last_seq + 1, |c| c.seq);
-    if first_inline > since + 1 && head.page_size > 0 {
-        let last_page = (first_inline - 1).div_ceil(head.page_size).min(head.pages);
-        let first_page = if since == 0 {
-            last_page
-                .saturating_sub(bootstrap_pages.saturating_sub(1))
-                .max(1)
-        } else {
-            ((since + 1).div_ceil(head.page_size))
-                .max(last_page.saturating_sub(MAX_CATCHUP_PAGES - 1))
-        };
-        if bootstrap_pages > 0 || since > 0 {
-            let base = feed_base(&friend.feed);
-            for n in first_page..=last_page {
-                let url = format!("{base}{}", protocol::page_path(n));
-                let page: FeedPage = client.get_json(&url)?;
-                report.requests += 1;
-                within_cap(&url, page.changes.len(), cfg.max_inline_changes)?;
-                changes.extend(page.changes);
-            }
-        }
+    let mut raw = fetch_pages(
+        client,
+        friend,
+        &head,
+        since,
+        (bootstrap_pages, cfg.max_inline_changes),
+        &mut report,
+    )?;
+    raw.extend(head.changes);
+    let (changes, malformed) = lenient_changes(raw, since, head.last_seq);
+    report.skipped += malformed.len();
+    let mut last_skip = malformed.last().cloned();
+    if reset {
+        // Epoch numbers restart with the log: the old group keys are stale.
+        lock(store).clear_friend_epochs(&friend.url)?;
     }
-    changes.extend(head.changes);
-    changes.retain(|c| c.seq > since && c.seq <= head.last_seq);
-    changes.sort_by_key(|c| c.seq);
-    changes.dedup_by_key(|c| c.seq);
 
     // Friends-only posts are fetched and opened before the store is locked.
     let mut opened: HashMap<u64, FriendItem> = HashMap::new();
@@ -130,41 +123,35 @@ fn pull_inner(
             Ok(item) => {
                 opened.insert(c.seq, item);
             }
-            Err(_) => report.skipped += 1, // not for us (any more), or tampered
+            Err(e) => {
+                // Not for us (any more), or tampered.
+                report.skipped += 1;
+                last_skip = Some(format!("change {}: {e:#}", c.seq));
+            }
         }
     }
 
     let mut st = lock(store);
     st.transaction(|s| {
         if reset {
-            for it in s
-                .friend_items(true)?
-                .iter()
-                .filter(|i| i.friend == friend.url)
-            {
-                s.delete_item(&friend.url, &it.id)?;
-            }
+            s.clear_friend_items(&friend.url)?;
         }
         for (epoch, identity) in &new_epochs {
             s.add_friend_epoch(&friend.url, *epoch, identity)?;
         }
-        for c in &changes {
-            if c.op == "private" {
-                if let Some(item) = opened.get(&c.seq) {
-                    s.upsert_item(item)?;
-                    report.applied += 1;
-                }
-                continue;
-            }
-            match check_change(&friend.url, c) {
-                Ok(Some(item)) => s.upsert_item(&item)?,
-                Ok(None) => s.delete_item(&friend.url, &c.id)?,
-                Err(_) => {
-                    report.skipped += 1;
-                    continue;
-                }
-            }
-            report.applied += 1;
+        apply_changes(
+            s,
+            &friend.url,
+            &changes,
+            &opened,
+            &mut report,
+            &mut last_skip,
+        )?;
+        if head.log != known_log {
+            s.set_friend_log(&friend.url, head.log.as_deref())?;
+        }
+        if report.skipped > 0 {
+            s.add_skipped(&friend.url, report.skipped, last_skip.as_deref())?;
         }
         report.dropped = s.keep_newest_items(&friend.url, cfg.max_items_per_friend)?;
         s.set_pull_ok(&friend.url, head.last_seq as i64, etag.as_deref(), now_ms())
@@ -179,6 +166,110 @@ fn within_cap(url: &str, n: usize, cap: usize) -> anyhow::Result<()> {
         bail!("{url} carries {n} changes, more than max_inline_changes = {cap}; refused");
     }
     Ok(())
+}
+
+/// Stores each change (friends-only ones as `opened` before), skipping and
+/// counting the ones that fail their checks.
+fn apply_changes(
+    s: &Store,
+    friend: &str,
+    changes: &[Change],
+    opened: &HashMap<u64, FriendItem>,
+    report: &mut PullReport,
+    last_skip: &mut Option<String>,
+) -> anyhow::Result<()> {
+    for c in changes {
+        if c.op == "private" {
+            if let Some(item) = opened.get(&c.seq) {
+                s.upsert_item(item)?;
+                report.applied += 1;
+            }
+            continue;
+        }
+        match check_change(friend, c) {
+            Ok(Some(item)) => s.upsert_item(&item)?,
+            Ok(None) => s.delete_item(friend, &c.id)?,
+            Err(e) => {
+                report.skipped += 1;
+                *last_skip = Some(format!("change {}: {e}", c.seq));
+                continue;
+            }
+        }
+        report.applied += 1;
+    }
+    Ok(())
+}
+
+/// The pages holding changes after `since` that the head does not carry
+/// (PROTOCOL.md §6.3), as raw changes; at bootstrap only the newest pages.
+fn fetch_pages(
+    client: &Client,
+    friend: &crate::store::Friend,
+    head: &FeedHead<serde_json::Value>,
+    since: u64,
+    (bootstrap_pages, cap): (u64, usize),
+    report: &mut PullReport,
+) -> anyhow::Result<Vec<serde_json::Value>> {
+    let mut raw = Vec::new();
+    let first_inline = head
+        .changes
+        .iter()
+        .filter_map(raw_seq)
+        .min()
+        .unwrap_or(head.last_seq + 1);
+    if first_inline <= since + 1 || head.page_size == 0 || (since == 0 && bootstrap_pages == 0) {
+        return Ok(raw);
+    }
+    let last_page = (first_inline - 1).div_ceil(head.page_size).min(head.pages);
+    let first_page = if since == 0 {
+        last_page
+            .saturating_sub(bootstrap_pages.saturating_sub(1))
+            .max(1)
+    } else {
+        ((since + 1).div_ceil(head.page_size)).max(last_page.saturating_sub(MAX_CATCHUP_PAGES - 1))
+    };
+    for n in first_page..=last_page {
+        let url = page_url(&friend.feed, n);
+        let page: FeedPage<serde_json::Value> = client.get_json(&url)?;
+        report.requests += 1;
+        within_cap(&url, page.changes.len(), cap)?;
+        raw.extend(page.changes);
+    }
+    Ok(raw)
+}
+
+/// The `seq` of a change still in raw JSON, if it has a usable one.
+fn raw_seq(c: &serde_json::Value) -> Option<u64> {
+    c.get("seq").and_then(serde_json::Value::as_u64)
+}
+
+/// Parses each change on its own: the ones in (since, last] that are
+/// well-formed, sorted and unique by `seq`, and a reason for each one in that
+/// range that is not. A change without a usable `seq` cannot be placed in
+/// the log; it is reported once per pull that reads it.
+fn lenient_changes(
+    raw: Vec<serde_json::Value>,
+    since: u64,
+    last: u64,
+) -> (Vec<Change>, Vec<String>) {
+    let mut changes = Vec::new();
+    let mut malformed = Vec::new();
+    for v in raw {
+        let Some(seq) = raw_seq(&v) else {
+            malformed.push("a change has no integer `seq`".to_string());
+            continue;
+        };
+        if seq <= since || seq > last {
+            continue;
+        }
+        match serde_json::from_value::<Change>(v) {
+            Ok(c) => changes.push(c),
+            Err(e) => malformed.push(format!("change {seq} is malformed: {e}")),
+        }
+    }
+    changes.sort_by_key(|c| c.seq);
+    changes.dedup_by_key(|c| c.seq);
+    (changes, malformed)
 }
 
 /// Fetches, decrypts and verifies one friends-only post.
@@ -252,9 +343,11 @@ fn open_private(
     })
 }
 
-/// `https://a/federation/feed.json` → `https://a/`
-fn feed_base(feed: &str) -> &str {
-    feed.strip_suffix(protocol::FEED_PATH).unwrap_or(feed)
+/// Page `n` of the log whose head is at `head`: `changes/{n}.json` resolved
+/// against the head URL, so next to it (`…/federation/changes/{n}.json`).
+pub fn page_url(head: &str, n: u64) -> String {
+    let dir = head.rfind('/').map_or(head, |i| &head[..=i]);
+    format!("{dir}changes/{n}.json")
 }
 
 /// Validates one change from `friend`; Some(item) to store, None to delete.
@@ -323,6 +416,18 @@ mod tests {
     }
 
     #[test]
+    fn pages_resolve_next_to_the_head() {
+        assert_eq!(
+            page_url("https://a.example/federation/feed.json", 3),
+            format!("https://a.example/{}", protocol::page_path(3))
+        );
+        assert_eq!(
+            page_url("https://a.example/blog/log/head.json", 1),
+            "https://a.example/blog/log/changes/1.json"
+        );
+    }
+
+    #[test]
     fn items_are_checked_and_sanitised() {
         let a = "https://a.example/";
         let it = check_change(
@@ -351,3 +456,7 @@ mod tests {
         assert!(check_change(a, &bad).is_err());
     }
 }
+
+#[cfg(test)]
+#[path = "ingest_tests.rs"]
+mod pull_tests;

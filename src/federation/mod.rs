@@ -17,6 +17,8 @@ pub mod profile;
 pub mod protocol;
 pub mod remote_images;
 pub mod sanitize;
+#[cfg(test)]
+mod testing;
 
 use crate::config::Config;
 
@@ -64,6 +66,7 @@ pub fn discovery(config: &Config, keys: &keys::Keys) -> protocol::Discovery {
             signing: keys.signing_public(),
             encryption: keys.encryption_public(),
         },
+        accepts: Some(protocol::types::ALL.iter().map(|t| t.to_string()).collect()),
     }
 }
 

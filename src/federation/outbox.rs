@@ -36,6 +36,11 @@ pub fn enqueue_with_id(
     kind: &str,
     body: &serde_json::Value,
 ) -> anyhow::Result<String> {
+    if !protocol::accepts(store.accepts(recipient)?.as_deref(), kind) {
+        anyhow::bail!(
+            "{recipient} does not accept `{kind}` messages (its discovery document does not list the type)"
+        );
+    }
     let id = id.to_string();
     let now = now_ms();
     store.enqueue(&OutMsg {
@@ -98,6 +103,12 @@ pub fn settle(
     let now = now_ms();
     match outcome {
         Delivery::Delivered => store.delivered(&m.id),
+        // They no longer count us as a friend: what the removal asked for.
+        Delivery::Refused(reason)
+            if m.kind == protocol::types::FRIEND_REMOVE && reason.ends_with(" not_friend") =>
+        {
+            store.delivered(&m.id)
+        }
         Delivery::Refused(reason) => store.give_up(&m.id, reason),
         Delivery::Retry { reason, after } => {
             if now - m.created > GIVE_UP_MS {
@@ -155,6 +166,79 @@ pub fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::federation::protocol::types;
+
+    #[test]
+    fn not_friend_to_a_friend_remove_means_done() {
+        let mut s = Store::in_memory().unwrap();
+        let to = "https://gone.example/";
+        let body = serde_json::json!({});
+        for kind in [types::FRIEND_REMOVE, types::FEED_UPDATED] {
+            enqueue(&s, to, "https://gone.example/inbox", kind, &body).unwrap();
+        }
+        let refused = Delivery::Refused("HTTP 403 not_friend".into());
+        for m in s.claim_due(now_ms() + 1000, LEASE_MS, 10).unwrap() {
+            settle(&s, &m, &refused, 1000).unwrap();
+        }
+        // The removal reached its goal; the ping failed for good.
+        let left = s.outbox().unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(
+            (left[0].kind.as_str(), left[0].state.as_str()),
+            (types::FEED_UPDATED, "failed")
+        );
+    }
+
+    #[test]
+    fn a_type_the_friend_does_not_accept_is_never_queued() {
+        let s = Store::in_memory().unwrap();
+        let key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
+        for url in ["https://old.example/", "https://small.example/"] {
+            s.upsert_friend(&crate::federation::testing::friend(url, &key))
+                .unwrap();
+        }
+        // No list: the microsocial/1 base set, messages included.
+        let body = serde_json::json!({"ciphertext": "x"});
+        enqueue(
+            &s,
+            "https://old.example/",
+            "https://old.example/inbox",
+            types::MESSAGE,
+            &body,
+        )
+        .unwrap();
+        // A site that lists what it takes, without private messages.
+        let list: Vec<String> = [types::FRIEND_ACCEPT, types::FEED_UPDATED]
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        s.set_accepts("https://small.example/", Some(&list))
+            .unwrap();
+        let inbox = "https://small.example/inbox";
+        let err = enqueue(&s, "https://small.example/", inbox, types::MESSAGE, &body)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("does not accept `message`"), "{err}");
+        let ping = serde_json::json!({"version": 1});
+        enqueue(
+            &s,
+            "https://small.example/",
+            inbox,
+            types::FEED_UPDATED,
+            &ping,
+        )
+        .unwrap();
+        // Ending a friendship is always possible.
+        enqueue(
+            &s,
+            "https://small.example/",
+            inbox,
+            types::FRIEND_REMOVE,
+            &serde_json::json!({}),
+        )
+        .unwrap();
+        assert_eq!(s.outbox().unwrap().len(), 3);
+    }
 
     #[test]
     fn backoff_doubles_with_bounded_jitter_and_caps() {

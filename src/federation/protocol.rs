@@ -43,6 +43,21 @@ pub mod types {
         MESSAGE_CLEAR,
         KEYS_UPDATED,
     ];
+    /// What a site that publishes no `accepts` list takes: every type of
+    /// `microsocial/1` as first released. Types added later must be listed.
+    pub const BASE_SET: &[&str] = ALL;
+    /// Every site takes these, listed or not: friendship needs them.
+    pub const ALWAYS: &[&str] = &[FRIEND_REQUEST, FRIEND_ACCEPT, FRIEND_REMOVE];
+}
+
+/// Whether a site whose discovery document lists `accepts` (None: no list)
+/// takes messages of type `kind`.
+pub fn accepts(list: Option<&[String]>, kind: &str) -> bool {
+    types::ALWAYS.contains(&kind)
+        || match list {
+            None => types::BASE_SET.contains(&kind),
+            Some(l) => l.iter().any(|t| t == kind),
+        }
 }
 
 /// What travels in the body of `POST /inbox`.
@@ -77,6 +92,9 @@ pub struct FriendRemove {}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeedUpdated {
+    /// Informational: the sender's head URL as its discovery document gives
+    /// it. Receivers pull from the pinned URL and accept its absence.
+    #[serde(default)]
     pub feed: String,
     /// The sequence number of the newest change in the feed.
     pub version: u64,
@@ -87,6 +105,34 @@ pub struct FeedUpdated {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     pub ciphertext: String,
+    /// When the sender wrote the message (RFC 3339, UTC, milliseconds). It
+    /// stays the same across retries, unlike `sent`, so it orders the
+    /// conversation (see [`order_time`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written: Option<String>,
+}
+
+/// Oldest `written` time a receiver believes: the outbox gives up after 7
+/// days, so an older one can only be a wrong clock.
+pub const MAX_WRITTEN_AGE_SECS: i64 = 8 * 24 * 3600;
+
+/// The time a received message sorts by, in ms: the sender's signed
+/// `written` time (else `sent`), clamped to [arrival − 8 days, arrival] so a
+/// wrong or hostile clock cannot move it out of place for long. Equal times
+/// keep arrival order.
+pub fn order_time(written: Option<&str>, sent: &str, arrival: DateTime<Utc>) -> i64 {
+    let parse = |t: &str| DateTime::parse_from_rfc3339(t).ok();
+    let claimed = written
+        .and_then(parse)
+        .or_else(|| parse(sent))
+        .map_or(arrival, |t| t.with_timezone(&Utc));
+    let oldest = arrival - chrono::Duration::seconds(MAX_WRITTEN_AGE_SECS);
+    claimed.clamp(oldest, arrival).timestamp_millis()
+}
+
+/// A time as senders write it in `written`: RFC 3339, UTC, milliseconds.
+pub fn written_now(now: DateTime<Utc>) -> String {
+    now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -109,6 +155,9 @@ pub struct Discovery {
     #[serde(default)]
     pub avatar: Option<String>,
     pub keys: PublicKeys,
+    /// Message types this site's inbox takes; absent = [`types::BASE_SET`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepts: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -145,24 +194,30 @@ pub struct Change {
 }
 
 /// `federation/feed.json`: the newest changes, and where the older ones are.
+/// A reader parses `changes` as raw JSON (`FeedHead<serde_json::Value>`) so
+/// one malformed change is skipped instead of failing the whole head.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FeedHead {
+pub struct FeedHead<C = Change> {
     pub protocol: String,
     pub site: String,
     pub last_seq: u64,
     pub page_size: u64,
     /// `federation/changes/{n}.json` for n in 1..=pages.
     pub pages: u64,
-    pub changes: Vec<Change>,
+    /// Identifies this log: a site that loses its state starts a new log
+    /// with a new id, and readers start over. Optional for older writers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
+    pub changes: Vec<C>,
 }
 
 /// `federation/changes/{n}.json`: changes (n-1)*page_size+1 ..= n*page_size.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FeedPage {
+pub struct FeedPage<C = Change> {
     pub protocol: String,
     pub site: String,
     pub page: u64,
-    pub changes: Vec<Change>,
+    pub changes: Vec<C>,
 }
 
 pub fn page_of(seq: u64) -> u64 {
@@ -176,19 +231,37 @@ pub const PRIVATE_DIR: &str = "federation/private/";
 /// age stanzas, however many friends the author has.
 pub const EPOCH_BUCKET: usize = 64;
 
-/// How many files an epoch key is split into for `recipients` recipients.
-pub fn epoch_buckets(recipients: usize) -> u16 {
-    recipients
+/// How many files an epoch key is split into: the smallest count, from
+/// `ceil(recipients / 64)` up, that puts at most 64 recipients in every file
+/// (the hash does not spread them evenly). Some files may stay empty.
+pub fn epoch_buckets(recipients: &[String]) -> u16 {
+    // Hash once; each candidate count only takes remainders.
+    let hashes: Vec<u32> = recipients.iter().map(|r| bucket_hash(r)).collect();
+    let fits = |n: u16| {
+        let mut load = vec![0usize; n as usize];
+        hashes.iter().all(|h| {
+            let b = &mut load[(h % u32::from(n)) as usize];
+            *b += 1;
+            *b <= EPOCH_BUCKET
+        })
+    };
+    let first = recipients
+        .len()
         .div_ceil(EPOCH_BUCKET)
-        .clamp(1, u16::MAX as usize) as u16
+        .clamp(1, u16::MAX as usize) as u16;
+    (first..u16::MAX).find(|&n| fits(n)).unwrap_or(u16::MAX)
 }
 
 /// The file holding `recipient`'s copy of an epoch key: the first four bytes
 /// of SHA-256 of the recipient string (`age1…`), big-endian, modulo `buckets`.
 pub fn bucket_of(recipient: &str, buckets: u16) -> u16 {
+    (bucket_hash(recipient) % u32::from(buckets.max(1))) as u16
+}
+
+fn bucket_hash(recipient: &str) -> u32 {
     use sha2::Digest as _;
     let h = sha2::Sha256::digest(recipient.as_bytes());
-    (u32::from_be_bytes([h[0], h[1], h[2], h[3]]) % u32::from(buckets.max(1))) as u16
+    u32::from_be_bytes([h[0], h[1], h[2], h[3]])
 }
 
 pub fn epoch_file(epoch: u32, bucket: u16) -> String {
@@ -198,6 +271,9 @@ pub fn epoch_file(epoch: u32, bucket: u16) -> String {
 pub fn page_path(n: u64) -> String {
     format!("federation/changes/{n}.json")
 }
+
+/// `Retry-After` of a `429 rate_limited`: the stranger limit is per minute.
+pub const RATE_LIMIT_RETRY_SECS: u64 = 60;
 
 /// Why a receiver refused a message. Each maps to one status and code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -232,6 +308,14 @@ impl Reject {
             Reject::KeyMismatch(_) | Reject::NotFriend => 403,
             Reject::Replay => 409,
             Reject::RateLimited => 429,
+        }
+    }
+
+    /// Seconds a sender must wait before retrying, sent as `Retry-After`.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Reject::RateLimited => Some(RATE_LIMIT_RETRY_SECS),
+            _ => None,
         }
     }
 
@@ -428,193 +512,5 @@ pub fn body<T: serde::de::DeserializeOwned>(env: &Envelope) -> Result<T, Reject>
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const ME: &str = "https://b.example/";
-
-    fn key(n: u8) -> SigningKey {
-        SigningKey::from_bytes(&[n; 32])
-    }
-
-    fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-24T12:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc)
-    }
-
-    fn env(kind: &str, to: &str, at: DateTime<Utc>) -> Vec<u8> {
-        envelope_bytes(
-            kind,
-            "0123456789abcdef0123456789abcdef",
-            "https://a.example/",
-            to,
-            at,
-            &serde_json::json!({"feed": "https://a.example/federation/feed.json", "version": 3}),
-        )
-    }
-
-    #[test]
-    fn signed_envelope_round_trips() {
-        let raw = env(types::FEED_UPDATED, ME, now());
-        let sig = sign(&raw, &key(1));
-        verify(&raw, Some(&sig), &key(1).verifying_key()).unwrap();
-        let e = check_envelope(&raw, ME, now()).unwrap();
-        let b: FeedUpdated = body(&e).unwrap();
-        assert_eq!(b.version, 3);
-    }
-
-    #[test]
-    fn signature_covers_exact_bytes_and_key() {
-        let raw = env(types::FEED_UPDATED, ME, now());
-        let sig = sign(&raw, &key(1));
-        let mut tampered = raw.clone();
-        let pos = tampered.iter().position(|&b| b == b'3').unwrap();
-        tampered[pos] = b'4';
-        assert_eq!(
-            verify(&tampered, Some(&sig), &key(1).verifying_key()),
-            Err(Reject::BadSignature)
-        );
-        assert_eq!(
-            verify(&raw, Some(&sig), &key(2).verifying_key()),
-            Err(Reject::BadSignature)
-        );
-        assert_eq!(
-            verify(&raw, None, &key(1).verifying_key()),
-            Err(Reject::MissingSignature)
-        );
-        assert_eq!(
-            verify(&raw, Some("ed25519 !!!"), &key(1).verifying_key()),
-            Err(Reject::BadSignature)
-        );
-        // A signature over the bare payload (no context) is not accepted.
-        let bare = format!("ed25519 {}", B64.encode(key(1).sign(&raw).to_bytes()));
-        assert_eq!(
-            verify(&raw, Some(&bare), &key(1).verifying_key()),
-            Err(Reject::BadSignature)
-        );
-    }
-
-    #[test]
-    fn clock_window_is_enforced() {
-        let ok_old = now() - chrono::Duration::seconds(MAX_AGE_SECS - 1);
-        let too_old = now() - chrono::Duration::seconds(MAX_AGE_SECS + 1);
-        let too_new = now() + chrono::Duration::seconds(MAX_AHEAD_SECS + 1);
-        assert!(check_envelope(&env(types::FEED_UPDATED, ME, ok_old), ME, now()).is_ok());
-        assert_eq!(
-            check_envelope(&env(types::FEED_UPDATED, ME, too_old), ME, now()),
-            Err(Reject::Expired)
-        );
-        assert_eq!(
-            check_envelope(&env(types::FEED_UPDATED, ME, too_new), ME, now()),
-            Err(Reject::Expired)
-        );
-    }
-
-    #[test]
-    fn recipient_type_size_and_shape() {
-        assert_eq!(
-            check_envelope(
-                &env(types::FEED_UPDATED, "https://c.example/", now()),
-                ME,
-                now()
-            ),
-            Err(Reject::WrongRecipient)
-        );
-        // `to` is compared in normalised form.
-        assert!(check_envelope(
-            &env(types::FEED_UPDATED, "HTTPS://B.EXAMPLE", now()),
-            ME,
-            now()
-        )
-        .is_ok());
-        assert!(matches!(
-            check_envelope(&env("friend.poke", ME, now()), ME, now()),
-            Err(Reject::UnknownType(_))
-        ));
-        assert_eq!(
-            check_envelope(&vec![b' '; MAX_ENVELOPE + 1], ME, now()),
-            Err(Reject::TooLarge)
-        );
-        assert!(matches!(
-            check_envelope(b"{not json", ME, now()),
-            Err(Reject::Malformed(_))
-        ));
-        let bad_id = String::from_utf8(env(types::FEED_UPDATED, ME, now()))
-            .unwrap()
-            .replace("0123456789abcdef0123456789abcdef", "x");
-        assert!(matches!(
-            check_envelope(bad_id.as_bytes(), ME, now()),
-            Err(Reject::Malformed(_))
-        ));
-        let v2 = String::from_utf8(env(types::FEED_UPDATED, ME, now()))
-            .unwrap()
-            .replace("\"v\":1", "\"v\":2");
-        assert_eq!(
-            check_envelope(v2.as_bytes(), ME, now()),
-            Err(Reject::UnsupportedVersion(2))
-        );
-    }
-
-    #[test]
-    fn bodies_are_typed() {
-        let raw = envelope_bytes(
-            types::FRIEND_REQUEST,
-            "0123456789abcdef0123456789abcdef",
-            "https://a.example/",
-            ME,
-            now(),
-            &serde_json::json!({"name": 5}),
-        );
-        let e = check_envelope(&raw, ME, now()).unwrap();
-        assert!(matches!(
-            body::<FriendRequest>(&e),
-            Err(Reject::Malformed(_))
-        ));
-    }
-
-    #[test]
-    fn keys_encode_and_decode() {
-        let k = key(7).verifying_key();
-        assert_eq!(decode_key(&encode_key(&k)).unwrap(), k);
-        assert!(decode_key("rsa:abc").is_err());
-        assert!(decode_key("ed25519:AAAA").is_err());
-    }
-
-    #[test]
-    fn urls_normalise() {
-        assert_eq!(
-            normalize_url("HTTPS://A.Example").as_deref(),
-            Some("https://a.example/")
-        );
-        assert_eq!(
-            normalize_url("http://127.0.0.1:8080/blog").as_deref(),
-            Some("http://127.0.0.1:8080/blog/")
-        );
-        assert_eq!(normalize_url("ftp://a.example/"), None);
-        assert_eq!(normalize_url("https://user@a.example/"), None);
-    }
-
-    #[test]
-    fn statuses_are_client_errors() {
-        for r in [
-            Reject::TooLarge,
-            Reject::Malformed(String::new()),
-            Reject::WrongRecipient,
-            Reject::Expired,
-            Reject::BadSignature,
-            Reject::NotFriend,
-            Reject::Replay,
-        ] {
-            assert!((400..500).contains(&r.status()), "{r:?}");
-        }
-        assert_eq!(epoch_buckets(1), 1);
-        assert_eq!(epoch_buckets(EPOCH_BUCKET), 1);
-        assert_eq!(epoch_buckets(EPOCH_BUCKET + 1), 2);
-        assert!(bucket_of("age1abc", 7) < 7);
-        assert_eq!(bucket_of("age1abc", 7), bucket_of("age1abc", 7));
-        assert_eq!(page_of(1), 1);
-        assert_eq!(page_of(CHANGES_PER_PAGE), 1);
-        assert_eq!(page_of(CHANGES_PER_PAGE + 1), 2);
-    }
-}
+#[path = "protocol_tests.rs"]
+mod tests;

@@ -665,9 +665,11 @@ impl<'a> Renderer<'a> {
                         tags: p
                             .tags
                             .iter()
+                            // Tags are labels (PROTOCOL.md §6): a friend's site
+                            // promises no tag pages, so a tag leads to the post.
                             .map(|t| Link {
                                 name: t,
-                                url: format!("{}tags/{}/", f.url, slug::slugify(t)),
+                                url: p.url.clone(),
                             })
                             .collect(),
                         content: Cow::Owned(content),

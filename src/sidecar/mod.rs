@@ -239,12 +239,11 @@ impl Sidecar {
             r.code(),
             r
         ));
-        let response = json(r.status(), &protocol::error_body(r.code(), &r.to_string()));
-        if r.status() == 429 {
-            let after = crate::federation::limit::WINDOW.as_secs().to_string();
-            return response.with_header(files::header_value("Retry-After", &after));
+        let resp = json(r.status(), &protocol::error_body(r.code(), &r.to_string()));
+        match r.retry_after() {
+            Some(secs) => resp.with_header(files::header_value("Retry-After", &secs.to_string())),
+            None => resp,
         }
-        response
     }
 
     fn after(&self, accepted: &Accepted) {

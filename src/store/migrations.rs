@@ -32,6 +32,11 @@ const MIGRATIONS: &[Migration] = &[
         what: "the ETag of each friend's discovery document (name and avatar refresh)",
         sql: "ALTER TABLE friends ADD COLUMN discovery_etag TEXT;",
     },
+    Migration {
+        version: 4,
+        what: "skipped changes, change-log ids and accepted message types per friend",
+        sql: V4_FEED_STATE,
+    },
 ];
 
 /// The schema version this build writes.
@@ -164,6 +169,24 @@ CREATE TABLE IF NOT EXISTS changes (
     op TEXT NOT NULL CHECK (op IN ('upsert', 'delete', 'private')),
     id TEXT NOT NULL,
     item TEXT
+);
+";
+
+const V4_FEED_STATE: &str = "
+-- Changes of a friend's log skipped as malformed or unopenable, and why.
+ALTER TABLE friends ADD COLUMN skipped_changes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE friends ADD COLUMN last_skip TEXT;
+-- The `log` id of the friend's change log last read: a new one means restarted.
+ALTER TABLE friends ADD COLUMN feed_log TEXT;
+-- The friend's discovery `accepts` list, newline-separated; NULL = base set.
+ALTER TABLE friends ADD COLUMN accepts TEXT;
+-- Files an epoch key was split into; NULL for epochs sealed before this
+-- column (then it was ceil(recipients / 64)).
+ALTER TABLE my_epochs ADD COLUMN buckets INTEGER;
+-- Single values of this site: the id of its own change log.
+CREATE TABLE site_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 ";
 
