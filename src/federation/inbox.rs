@@ -469,20 +469,9 @@ mod tests {
         let store = Store::in_memory().unwrap();
         store
             .upsert_friend(&Friend {
-                url: THEM.into(),
                 name: "Them".into(),
                 state: "incoming".into(),
-                signing_key: protocol::encode_key(&key.verifying_key()),
-                encryption_key: String::new(),
-                inbox: format!("{THEM}inbox"),
-                feed: format!("{THEM}federation/feed.json"),
-                avatar: None,
-                created: 0,
-                last_seq: 0,
-                feed_etag: None,
-                last_pull: None,
-                last_pull_error: None,
-                last_heard: None,
+                ..crate::federation::testing::friend(THEM, &key)
             })
             .unwrap();
         let store = std::sync::Arc::new(Mutex::new(store));
