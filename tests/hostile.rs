@@ -146,10 +146,7 @@ fn slow_bodies_do_not_stop_the_sidecar_and_are_cut_at_a_deadline() {
     let started = Instant::now();
     for s in &mut conns {
         let left = Duration::from_secs(14).saturating_sub(started.elapsed());
-        assert!(
-            closed_within(s, left),
-            "a slow body was kept open for 14 s"
-        );
+        assert!(closed_within(s, left), "a slow body was kept open for 14 s");
     }
 }
 
@@ -171,7 +168,9 @@ fn slow_headers_are_cut_at_a_deadline_not_an_idle_timeout() {
                     }
                     std::thread::sleep(Duration::from_millis(100));
                 }
-                if w.write_all(format!("X-Drip-{i}: 1\r\n").as_bytes()).is_err() {
+                if w.write_all(format!("X-Drip-{i}: 1\r\n").as_bytes())
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -181,7 +180,10 @@ fn slow_headers_are_cut_at_a_deadline_not_an_idle_timeout() {
     let closed = closed_within(&mut s, Duration::from_secs(14));
     stop.store(true, Ordering::Relaxed);
     dripper.join().unwrap();
-    assert!(closed, "a header dripped every 2 s kept the connection for 14 s");
+    assert!(
+        closed,
+        "a header dripped every 2 s kept the connection for 14 s"
+    );
 }
 
 /// Sends one endless header line on `n` connections until the server closes

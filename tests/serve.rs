@@ -322,7 +322,9 @@ fn home_follows_messages_that_the_sidecar_receives() {
             .spawn()
             .unwrap(),
     );
-    wait_for("the server", || get(port, "/home/").contains("No messages yet"));
+    wait_for("the server", || {
+        get(port, "/home/").contains("No messages yet")
+    });
     b.ok(&["chat", &a.url(), "kettle-sidecar-15"]);
     wait_for("the private view in serve to show the message", || {
         !get(port, "/home/").contains("No messages yet")
