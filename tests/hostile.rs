@@ -343,3 +343,42 @@ fn serve_holds_against_slow_and_huge_headers_and_idle_connections() {
         "serve kept an unfinished request head for 14 s"
     );
 }
+
+#[test]
+fn sidecar_responses_carry_security_headers() {
+    let site = sidecar();
+    for (path, policy, public) in [
+        ("/health", "no-referrer", false),
+        ("/inbox", "no-referrer", false),
+        ("/", "strict-origin-when-cross-origin", true),
+        ("/no/such/page/", "strict-origin-when-cross-origin", true),
+    ] {
+        let r = match ureq::get(&format!("{}{}", site.url(), &path[1..])).call() {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{path}: {e}"),
+        };
+        assert_eq!(
+            r.header("X-Content-Type-Options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(r.header("Referrer-Policy"), Some(policy), "{path}");
+        let got = r.header("Content-Security-Policy").unwrap_or_default();
+        assert!(got.starts_with("default-src 'none'"), "{path}: {got}");
+        if public {
+            assert!(
+                !got.contains("script-src"),
+                "the public site runs no script: {got}"
+            );
+        }
+    }
+    // The front's own refusals carry them too.
+    let mut s = attacker(site.port);
+    s.write_all(b"POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")
+        .unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let mut resp = String::new();
+    let _ = s.read_to_string(&mut resp);
+    assert!(resp.starts_with("HTTP/1.1 413"), "{resp}");
+    assert!(resp.contains("X-Content-Type-Options: nosniff"), "{resp}");
+}
