@@ -28,6 +28,16 @@ fn attacker(port: u16) -> TcpStream {
     s
 }
 
+/// Sends `request` from 127.0.0.2 and reads the answer until close (3 s at most).
+fn exchange(port: u16, request: &[u8]) -> String {
+    let mut s = attacker(port);
+    s.write_all(request).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let mut resp = String::new();
+    let _ = s.read_to_string(&mut resp);
+    resp
+}
+
 /// GETs `path` from 127.0.0.1 with a 1 s budget; panics if it takes longer.
 fn probe(port: u16, path: &str) {
     let started = Instant::now();
@@ -234,6 +244,9 @@ fn huge_header_lines_keep_memory_bounded_and_are_closed() {
     let site = sidecar();
     let before = rss_kb(pid(&site));
     let (peak, closed) = huge_headers(site.port, pid(&site), 8, before + 150_000);
+    eprintln!(
+        "sidecar RSS under 8 huge header lines: {before} kB -> peak {peak} kB, {closed}/8 closed"
+    );
     assert!(
         peak < before + 60_000,
         "RSS grew from {before} kB to {peak} kB under 8 huge header lines"
@@ -251,6 +264,7 @@ fn many_idle_connections_use_bounded_threads_and_health_answers() {
     std::thread::sleep(Duration::from_millis(500));
     keep_probing(site.port, "/health", Duration::from_secs(2));
     let during = threads(server);
+    eprintln!("sidecar threads with 500 idle connections: {before} -> {during}");
     assert!(
         during < before + 100,
         "{} idle connections raised the sidecar from {before} to {during} threads",
@@ -287,12 +301,10 @@ fn inbox_answers_429_with_retry_after_per_ip() {
     site.start();
     let mut limited = None;
     for _ in 0..20 {
-        let mut s = attacker(site.port);
-        s.write_all(b"POST /inbox HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
-            .unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
-        let mut resp = String::new();
-        let _ = s.read_to_string(&mut resp);
+        let resp = exchange(
+            site.port,
+            b"POST /inbox HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}",
+        );
         if resp.starts_with("HTTP/1.1 429") {
             limited = Some(resp);
             break;
@@ -373,12 +385,31 @@ fn sidecar_responses_carry_security_headers() {
         }
     }
     // The front's own refusals carry them too.
-    let mut s = attacker(site.port);
-    s.write_all(b"POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")
-        .unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
-    let mut resp = String::new();
-    let _ = s.read_to_string(&mut resp);
+    let resp = exchange(
+        site.port,
+        b"POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n",
+    );
     assert!(resp.starts_with("HTTP/1.1 413"), "{resp}");
     assert!(resp.contains("X-Content-Type-Options: nosniff"), "{resp}");
+}
+
+#[test]
+fn keep_alive_clients_are_told_the_connection_closes() {
+    let site = sidecar();
+    // ureq pools connections unless told to close, and does not retry a POST
+    // on a stale one: every request here must still get its answer.
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(5))
+        .build();
+    for i in 0..40 {
+        let r = agent
+            .post(&format!("{}inbox", site.url()))
+            .send_bytes(b"{}");
+        let resp = match r {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("request {i} failed on a reused connection: {e}"),
+        };
+        assert_eq!(resp.header("Connection"), Some("close"));
+        let _ = resp.into_string();
+    }
 }

@@ -288,6 +288,7 @@ fn live_reload_connections_are_bounded_and_leave_no_threads() {
     }
     std::thread::sleep(Duration::from_millis(500));
     let during = task_count(pid);
+    eprintln!("serve threads with 150 event streams open: {before} -> {during}");
     assert!(
         during < before + 100,
         "150 event streams: {before} -> {during} threads"
@@ -299,6 +300,7 @@ fn live_reload_connections_are_bounded_and_leave_no_threads() {
         std::thread::sleep(Duration::from_millis(200));
         after = task_count(pid);
     }
+    eprintln!("serve threads after closing them: {after}");
     assert!(
         after <= before + 8,
         "closed event streams left threads: {before} -> {after}"

@@ -366,21 +366,63 @@ fn connection(
 fn relay(mut inner: UnixStream, mut tcp: TcpStream) -> io::Result<()> {
     inner.set_read_timeout(Some(LIVENESS))?;
     let mut buf = vec![0u8; 16 * 1024];
+    // The response head, held until complete so it can be marked.
+    let mut head = Some(Vec::new());
     loop {
-        match inner.read(&mut buf) {
+        let n = match inner.read(&mut buf) {
             Ok(0) => break,
-            Ok(n) => tcp.write_all(&buf[..n])?,
+            Ok(n) => n,
             Err(e) if is_timeout(&e) => {
                 if client_gone(&tcp) {
                     break;
                 }
+                continue;
             }
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
+        };
+        match head.as_mut() {
+            None => tcp.write_all(&buf[..n])?,
+            Some(h) => {
+                h.extend_from_slice(&buf[..n]);
+                if let Some(ready) = with_close(h) {
+                    tcp.write_all(&ready)?;
+                    head = None;
+                }
+            }
         }
+    }
+    if let Some(h) = head {
+        tcp.write_all(&h)?;
     }
     let _ = tcp.shutdown(Shutdown::Write);
     Ok(())
+}
+
+/// The response so far with `Connection: close` added to its head, or None
+/// while the head is incomplete. tiny_http never sends that header, and a
+/// client that is not told would try to reuse the connection we close.
+fn with_close(response: &[u8]) -> Option<Vec<u8>> {
+    let mut fields = [httparse::EMPTY_HEADER; 64];
+    let mut parsed = httparse::Response::new(&mut fields);
+    match parsed.parse(response) {
+        Ok(httparse::Status::Partial) if response.len() < 64 * 1024 => return None,
+        Ok(httparse::Status::Complete(_)) => {}
+        _ => return Some(response.to_vec()), // not ours to fix: pass it on
+    }
+    let says = parsed
+        .headers
+        .iter()
+        .any(|h| h.name.eq_ignore_ascii_case("connection"));
+    let line_end = response.windows(2).position(|w| w == b"\r\n")? + 2;
+    if says {
+        return Some(response.to_vec());
+    }
+    let mut out = Vec::with_capacity(response.len() + 19);
+    out.extend_from_slice(&response[..line_end]);
+    out.extend_from_slice(b"Connection: close\r\n");
+    out.extend_from_slice(&response[line_end..]);
+    Some(out)
 }
 
 fn client_gone(tcp: &TcpStream) -> bool {
@@ -431,4 +473,21 @@ fn response(status: u16, reason: &str, code: &str, why: &str) -> Vec<u8> {
     .into_bytes();
     out.extend_from_slice(&body);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn responses_are_marked_close_once_their_head_is_complete() {
+        assert_eq!(with_close(b"HTTP/1.1 200 OK\r\nContent-Le"), None);
+        let marked = with_close(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").unwrap();
+        assert_eq!(
+            marked,
+            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"
+        );
+        let already = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n: connected\n\n";
+        assert_eq!(with_close(already).unwrap(), already);
+    }
 }
