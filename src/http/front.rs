@@ -11,6 +11,7 @@
 
 use super::headers::Page;
 use super::limits::{Connections, Limits};
+use super::message::{framed, parse_head, Head, Parsed};
 use anyhow::Context as _;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -23,17 +24,6 @@ use std::time::{Duration, Instant};
 /// Carries the client's address to the handlers; any copy a client sends
 /// is dropped.
 pub const PEER_HEADER: &str = "X-Microsocial-Peer";
-
-/// Request headers not forwarded: hop-by-hop ones, and ours.
-const DROPPED: [&str; 7] = [
-    PEER_HEADER,
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "expect",
-    "te",
-    "upgrade",
-];
 
 /// How often a connection waiting on a slow response checks for a client that left.
 const LIVENESS: Duration = Duration::from_secs(1);
@@ -183,98 +173,6 @@ fn busy(mut stream: TcpStream) {
     ));
 }
 
-struct Head {
-    method: String,
-    target: String,
-    minor: u8,
-    headers: Vec<(String, Vec<u8>)>,
-    len: usize,
-}
-
-enum Parsed {
-    Complete(Head),
-    Partial,
-    Bad(u16, String),
-}
-
-fn parse_head(buf: &[u8], max_headers: usize) -> Parsed {
-    let mut fields = vec![httparse::EMPTY_HEADER; max_headers];
-    let mut req = httparse::Request::new(&mut fields);
-    match req.parse(buf) {
-        Ok(httparse::Status::Complete(len)) => Parsed::Complete(Head {
-            method: req.method.unwrap_or("GET").to_string(),
-            target: req.path.unwrap_or("/").to_string(),
-            minor: req.version.unwrap_or(1),
-            headers: req
-                .headers
-                .iter()
-                .map(|h| (h.name.to_string(), h.value.to_vec()))
-                .collect(),
-            len,
-        }),
-        Ok(httparse::Status::Partial) => Parsed::Partial,
-        Err(httparse::Error::TooManyHeaders) => {
-            Parsed::Bad(431, format!("more than {max_headers} header fields"))
-        }
-        Err(e) => Parsed::Bad(400, format!("malformed request: {e}")),
-    }
-}
-
-impl Head {
-    fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.headers
-            .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
-    }
-
-    /// The body length, or the status and reason to refuse the request.
-    fn content_length(&self) -> Result<u64, (u16, String)> {
-        if self.values("transfer-encoding").next().is_some() {
-            return Err((
-                411,
-                "send the body with Content-Length; chunked bodies are not accepted".into(),
-            ));
-        }
-        let mut lengths = self.values("content-length").map(|v| {
-            std::str::from_utf8(v)
-                .ok()
-                .and_then(|s| s.trim().parse::<u64>().ok())
-        });
-        let first = lengths.next();
-        if lengths.any(|l| Some(l) != first) {
-            return Err((400, "conflicting Content-Length headers".into()));
-        }
-        match first {
-            None => Ok(0),
-            Some(Some(n)) => Ok(n),
-            Some(None) => Err((400, "invalid Content-Length".into())),
-        }
-    }
-
-    /// The request as forwarded: our peer header, and one request per connection.
-    fn forwarded(&self, peer: IpAddr, body: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.len + body.len() + 64);
-        out.extend_from_slice(
-            format!("{} {} HTTP/1.{}\r\n", self.method, self.target, self.minor).as_bytes(),
-        );
-        for (name, value) in &self.headers {
-            if DROPPED.iter().any(|d| name.eq_ignore_ascii_case(d)) {
-                continue;
-            }
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(b": ");
-            out.extend_from_slice(value);
-            out.extend_from_slice(b"\r\n");
-        }
-        out.extend_from_slice(
-            format!("{PEER_HEADER}: {peer}\r\nConnection: close\r\n\r\n").as_bytes(),
-        );
-        out.extend_from_slice(body);
-        out
-    }
-}
-
 /// Reads once into `buf`, never past `cap` bytes in all and never past `by`.
 /// Ok(0) means the client closed.
 fn read_some(tcp: &mut TcpStream, buf: &mut Vec<u8>, cap: usize, by: Instant) -> io::Result<usize> {
@@ -294,7 +192,10 @@ fn is_timeout(e: &io::Error) -> bool {
     matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock)
 }
 
-/// One client connection: one request, read within limits, then relayed.
+/// One client connection: requests read within limits, each relayed to
+/// tiny_http on its own inner connection. The client's connection is kept
+/// for the next request only when the response is delimited (length or
+/// chunks) and the client asked to keep it.
 fn connection(
     mut tcp: TcpStream,
     peer: SocketAddr,
@@ -303,36 +204,61 @@ fn connection(
 ) -> io::Result<()> {
     tcp.set_nodelay(true)?;
     tcp.set_write_timeout(Some(limits.write_timeout))?;
-    let head_by = Instant::now() + limits.head_deadline;
     let mut buf = Vec::with_capacity(4096);
+    loop {
+        let Some((head, body)) = read_request(&mut tcp, &mut buf, limits)? else {
+            return Ok(());
+        };
+        let Ok(mut inner) = UnixStream::connect(sock) else {
+            return refuse(&mut tcp, 503, "the server is restarting; retry");
+        };
+        inner.write_all(&head.forwarded(peer.ip(), &body))?;
+        if !relay(inner, &mut tcp, head.keep_alive())? {
+            break;
+        }
+    }
+    let _ = tcp.shutdown(Shutdown::Write);
+    Ok(())
+}
+
+/// Reads one request (head, then body) within the deadlines; None when the
+/// client closed, went quiet, or was refused. Bytes of a pipelined next
+/// request stay in `buf`.
+fn read_request(
+    tcp: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    limits: &Limits,
+) -> io::Result<Option<(Head, Vec<u8>)>> {
+    let refused = |tcp: &mut TcpStream, status, why: &str| refuse(tcp, status, why).map(|()| None);
+    let head_by = Instant::now() + limits.head_deadline;
     let head = loop {
-        match parse_head(&buf, limits.max_headers) {
+        match parse_head(buf, limits.max_headers) {
             Parsed::Complete(head) => break head,
-            Parsed::Bad(status, why) => return refuse(&mut tcp, status, &why),
+            Parsed::Bad(status, why) => return refused(tcp, status, &why),
             Parsed::Partial if buf.len() >= limits.max_head => {
                 let why = format!("the request head is larger than {} bytes", limits.max_head);
-                return refuse(&mut tcp, 431, &why);
+                return refused(tcp, 431, &why);
             }
             Parsed::Partial => {}
         }
-        match read_some(&mut tcp, &mut buf, limits.max_head, head_by) {
-            Ok(0) => return Ok(()),
+        match read_some(tcp, buf, limits.max_head, head_by) {
+            Ok(0) => return Ok(None),
             Ok(_) => {}
-            Err(e) if is_timeout(&e) => {
-                return refuse(&mut tcp, 408, "the request head took too long")
-            }
+            // Quiet between requests: just close.
+            Err(e) if is_timeout(&e) && buf.is_empty() => return Ok(None),
+            Err(e) if is_timeout(&e) => return refused(tcp, 408, "the request head took too long"),
             Err(e) => return Err(e),
         }
     };
     let len = match head.content_length() {
         Ok(n) => n,
-        Err((status, why)) => return refuse(&mut tcp, status, &why),
+        Err((status, why)) => return refused(tcp, status, &why),
     };
     let path = head.target.split('?').next().unwrap_or("/");
     let cap = (limits.body_cap)(&head.method, path);
     if len > cap {
         let why = format!("the body is larger than {path} accepts ({cap} bytes)");
-        return refuse(&mut tcp, 413, &why);
+        return refused(tcp, 413, &why);
     }
     let len = len as usize; // at most the cap
     if len > 0
@@ -343,38 +269,34 @@ fn connection(
         tcp.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
     }
     let mut body = buf.split_off(head.len);
-    body.truncate(len);
     let body_by = Instant::now() + limits.body_deadline;
     while body.len() < len {
-        match read_some(&mut tcp, &mut body, len, body_by) {
-            Ok(0) => return Ok(()),
+        match read_some(tcp, &mut body, len, body_by) {
+            Ok(0) => return Ok(None),
             Ok(_) => {}
-            Err(e) if is_timeout(&e) => {
-                return refuse(&mut tcp, 408, "the request body took too long")
-            }
+            Err(e) if is_timeout(&e) => return refused(tcp, 408, "the request body took too long"),
             Err(e) => return Err(e),
         }
     }
-    let Ok(mut inner) = UnixStream::connect(sock) else {
-        return refuse(&mut tcp, 503, "the server is restarting; retry");
-    };
-    inner.write_all(&head.forwarded(peer.ip(), &body))?;
-    relay(inner, tcp)
+    *buf = body.split_off(len);
+    Ok(Some((head, body)))
 }
 
-/// Copies the response to the client as it comes; stops when the client leaves.
-fn relay(mut inner: UnixStream, mut tcp: TcpStream) -> io::Result<()> {
+/// Copies the response to the client as it comes; stops when the client
+/// leaves. Returns whether the client's connection may carry another request.
+fn relay(mut inner: UnixStream, tcp: &mut TcpStream, keep: bool) -> io::Result<bool> {
     inner.set_read_timeout(Some(LIVENESS))?;
     let mut buf = vec![0u8; 16 * 1024];
     // The response head, held until complete so it can be marked.
     let mut head = Some(Vec::new());
+    let mut reuse = false;
     loop {
         let n = match inner.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if is_timeout(&e) => {
-                if client_gone(&tcp) {
-                    break;
+                if client_gone(tcp) {
+                    return Ok(false);
                 }
                 continue;
             }
@@ -385,44 +307,18 @@ fn relay(mut inner: UnixStream, mut tcp: TcpStream) -> io::Result<()> {
             None => tcp.write_all(&buf[..n])?,
             Some(h) => {
                 h.extend_from_slice(&buf[..n]);
-                if let Some(ready) = with_close(h) {
+                if let Some((ready, delimited)) = framed(h, keep) {
                     tcp.write_all(&ready)?;
+                    reuse = delimited;
                     head = None;
                 }
             }
         }
     }
-    if let Some(h) = head {
-        tcp.write_all(&h)?;
+    match head {
+        Some(h) => tcp.write_all(&h).map(|()| false),
+        None => Ok(reuse),
     }
-    let _ = tcp.shutdown(Shutdown::Write);
-    Ok(())
-}
-
-/// The response so far with `Connection: close` added to its head, or None
-/// while the head is incomplete. tiny_http never sends that header, and a
-/// client that is not told would try to reuse the connection we close.
-fn with_close(response: &[u8]) -> Option<Vec<u8>> {
-    let mut fields = [httparse::EMPTY_HEADER; 64];
-    let mut parsed = httparse::Response::new(&mut fields);
-    match parsed.parse(response) {
-        Ok(httparse::Status::Partial) if response.len() < 64 * 1024 => return None,
-        Ok(httparse::Status::Complete(_)) => {}
-        _ => return Some(response.to_vec()), // not ours to fix: pass it on
-    }
-    let says = parsed
-        .headers
-        .iter()
-        .any(|h| h.name.eq_ignore_ascii_case("connection"));
-    let line_end = response.windows(2).position(|w| w == b"\r\n")? + 2;
-    if says {
-        return Some(response.to_vec());
-    }
-    let mut out = Vec::with_capacity(response.len() + 19);
-    out.extend_from_slice(&response[..line_end]);
-    out.extend_from_slice(b"Connection: close\r\n");
-    out.extend_from_slice(&response[line_end..]);
-    Some(out)
 }
 
 fn client_gone(tcp: &TcpStream) -> bool {
@@ -473,21 +369,4 @@ fn response(status: u16, reason: &str, code: &str, why: &str) -> Vec<u8> {
     .into_bytes();
     out.extend_from_slice(&body);
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn responses_are_marked_close_once_their_head_is_complete() {
-        assert_eq!(with_close(b"HTTP/1.1 200 OK\r\nContent-Le"), None);
-        let marked = with_close(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").unwrap();
-        assert_eq!(
-            marked,
-            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"
-        );
-        let already = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n: connected\n\n";
-        assert_eq!(with_close(already).unwrap(), already);
-    }
 }

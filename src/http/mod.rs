@@ -6,6 +6,7 @@ pub mod events;
 pub mod front;
 pub mod headers;
 pub mod limits;
+mod message;
 
 pub use front::{peer, Front};
 pub use headers::{secure, Page};
