@@ -218,7 +218,12 @@ fn huge_headers(port: u16, server_pid: u32, n: usize, rss_limit_kb: u64) -> (u64
                     }
                     match s.write_all(&chunk) {
                         Ok(()) => sent += chunk.len(),
-                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return false,
+                        // Not read for 2 s: keep trying until the budget ends.
+                        Err(e)
+                            if matches!(
+                                e.kind(),
+                                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                            ) => {}
                         Err(_) => return true, // closed by the server
                     }
                     let rss = rss_kb(server_pid);

@@ -210,7 +210,7 @@ fn connection(
             return Ok(());
         };
         let Ok(mut inner) = UnixStream::connect(sock) else {
-            return refuse(&mut tcp, 503, "the server is restarting; retry");
+            return refuse(&mut tcp, limits, 503, "the server is restarting; retry");
         };
         inner.write_all(&head.forwarded(peer.ip(), &body))?;
         if !relay(inner, &mut tcp, head.keep_alive())? {
@@ -229,7 +229,8 @@ fn read_request(
     buf: &mut Vec<u8>,
     limits: &Limits,
 ) -> io::Result<Option<(Head, Vec<u8>)>> {
-    let refused = |tcp: &mut TcpStream, status, why: &str| refuse(tcp, status, why).map(|()| None);
+    let refused =
+        |tcp: &mut TcpStream, status, why: &str| refuse(tcp, limits, status, why).map(|()| None);
     let head_by = Instant::now() + limits.head_deadline;
     let head = loop {
         match parse_head(buf, limits.max_headers) {
@@ -336,7 +337,7 @@ fn client_gone(tcp: &TcpStream) -> bool {
 /// Answers `status` with a short reason and closes, draining briefly so the
 /// client reads the answer rather than a reset. The body has the protocol's
 /// error shape (PROTOCOL.md §7).
-fn refuse(tcp: &mut TcpStream, status: u16, why: &str) -> io::Result<()> {
+fn refuse(tcp: &mut TcpStream, limits: &Limits, status: u16, why: &str) -> io::Result<()> {
     let (reason, code) = match status {
         400 => ("Bad Request", "malformed"),
         408 => ("Request Timeout", "timeout"),
@@ -345,15 +346,17 @@ fn refuse(tcp: &mut TcpStream, status: u16, why: &str) -> io::Result<()> {
         431 => ("Request Header Fields Too Large", "head_too_large"),
         _ => ("Service Unavailable", "busy"),
     };
+    let peer = tcp.peer_addr().map_or("?".into(), |a| a.ip().to_string());
+    (limits.report)(&format!("refused a request from {peer}: {code} ({why})"));
     tcp.write_all(&response(status, reason, code, why))?;
     tcp.shutdown(Shutdown::Write)?;
+    // At most 64 KiB or 1 s: enough for the client to see the answer.
     let until = Instant::now() + Duration::from_secs(1);
-    let mut sink = Vec::new();
+    let mut sink = Vec::with_capacity(64 * 1024);
     while let Ok(n) = read_some(tcp, &mut sink, 64 * 1024, until) {
-        if n == 0 {
+        if n == 0 || sink.len() >= 64 * 1024 {
             break;
         }
-        sink.clear();
     }
     Ok(())
 }

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 /// Largest body a route accepts, from (method, path).
 pub type BodyCap = fn(&str, &str) -> u64;
+/// Where the front reports the requests it refuses (the server's log).
+pub type Report = Arc<dyn Fn(&str) + Send + Sync>;
 
 #[derive(Clone)]
 pub struct Limits {
@@ -26,6 +28,7 @@ pub struct Limits {
     /// Longest a single write to a client may block.
     pub write_timeout: Duration,
     pub body_cap: BodyCap,
+    pub report: Report,
 }
 
 impl Limits {
@@ -40,6 +43,7 @@ impl Limits {
             max_headers: 64,
             write_timeout: Duration::from_secs(10),
             body_cap,
+            report: Arc::new(|line| eprintln!("{line}")),
         }
     }
 }

@@ -83,7 +83,8 @@ impl Sidecar {
 
     /// Binds and serves until the process is stopped.
     pub fn run(self, bind: &str) -> anyhow::Result<()> {
-        let front = crate::http::Front::bind(bind, routes::limits())?;
+        let front =
+            crate::http::Front::bind(bind, routes::limits(&self.node.config.sidecar.log_level))?;
         let addr = front.local_addr()?;
         println!(
             "microsocial sidecar for {} listening on http://{addr}/",

@@ -15,8 +15,12 @@ fn body_cap(method: &str, path: &str) -> u64 {
     }
 }
 
-pub(super) fn limits() -> Limits {
-    Limits::new(body_cap)
+pub(super) fn limits(log_level: &str) -> Limits {
+    let log = super::log::Logger::new(log_level);
+    Limits {
+        report: std::sync::Arc::new(move |line| log.warn(line)),
+        ..Limits::new(body_cap)
+    }
 }
 
 impl Sidecar {
