@@ -111,8 +111,28 @@ pub fn peer(req: &tiny_http::Request) -> Option<IpAddr> {
 /// A 0700 folder for the private socket, removed when dropped.
 struct SocketDir(PathBuf);
 
+/// Leftovers of servers that were killed (no Drop ran): their pid is gone.
+fn remove_stale(tmp: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .strip_prefix("microsocial-http-")
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
+
 impl SocketDir {
     fn create() -> anyhow::Result<SocketDir> {
+        remove_stale(&std::env::temp_dir());
         let mut rnd = [0u8; 8];
         getrandom::fill(&mut rnd).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
         let name = format!(
