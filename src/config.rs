@@ -31,6 +31,9 @@ pub struct SidecarConfig {
     pub log_level: String,
     /// Quiet period after a friend's update before the site is rebuilt.
     pub rebuild_debounce_ms: u64,
+    /// `POST /inbox` requests one client address may make per minute, in a
+    /// burst or spread out; more get 429 with Retry-After. 0: no limit.
+    pub inbox_limit_per_ip: u32,
 }
 
 impl Default for SidecarConfig {
@@ -41,6 +44,7 @@ impl Default for SidecarConfig {
             deploy_command: None,
             log_level: "info".into(),
             rebuild_debounce_ms: 100,
+            inbox_limit_per_ip: 1200,
         }
     }
 }

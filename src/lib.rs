@@ -13,6 +13,7 @@ pub mod content;
 pub mod deploy;
 pub mod federation;
 pub mod fsutil;
+pub mod http;
 pub mod output;
 pub mod pipeline;
 pub mod problem;

@@ -56,8 +56,19 @@ pub fn etag(bytes: &[u8]) -> String {
 }
 
 /// Responds with the file at `url_path`, a 304 when `if_none_match` matches,
-/// or the site's 404 page.
+/// or the site's 404 page; always with the public site's security headers.
 pub fn serve(
+    root: &Path,
+    url_path: &str,
+    if_none_match: Option<&str>,
+) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    crate::http::secure(
+        file_response(root, url_path, if_none_match),
+        crate::http::Page::Public,
+    )
+}
+
+fn file_response(
     root: &Path,
     url_path: &str,
     if_none_match: Option<&str>,

@@ -1,6 +1,8 @@
 //! `microsocial serve`: builds, serves, rebuilds on change, tells open pages
 //! to reload, and shows a build error in the page while keeping the server up.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
@@ -124,4 +126,209 @@ fn serve_rebuilds_reloads_and_survives_errors() {
         get(port, "/nope/").contains("Nothing here"),
         "404 page is served"
     );
+}
+
+/// A running `serve` for a fresh site; stdout/stderr go to files in the site.
+struct Served {
+    dir: tempfile::TempDir,
+    port: u16,
+    server: Kill,
+}
+
+fn served(bind_ip: &str) -> Served {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = Command::new(BIN)
+        .arg("init")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(ok.status.success());
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = Kill(
+        Command::new(BIN)
+            .arg("--root")
+            .arg(dir.path())
+            .args(["serve", "--bind", &format!("{bind_ip}:{port}")])
+            .stdout(std::fs::File::create(dir.path().join("serve.out")).unwrap())
+            .stderr(std::fs::File::create(dir.path().join("serve.err")).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for("the server", || get(port, "/").contains("Hello, world"));
+    Served { dir, port, server }
+}
+
+/// One raw request from 127.0.0.1; returns (status line, head, body).
+fn raw(port: u16, path: &str, host: &str) -> (String, String, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    let _ = std::io::Read::read_to_string(&mut s, &mut text);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.lines().next().unwrap_or("").to_string();
+    (status, head.to_ascii_lowercase(), body.to_string())
+}
+
+#[test]
+fn home_is_served_only_on_loopback_binds_to_loopback_hosts() {
+    let s = served("127.0.0.1");
+    let p = s.port;
+    for host in [
+        format!("127.0.0.1:{p}"),
+        format!("localhost:{p}"),
+        format!("[::1]:{p}"),
+    ] {
+        let (status, _, body) = raw(p, "/home/", &host);
+        assert!(status.contains(" 200 "), "{host}: {status}");
+        assert!(body.contains("private view"), "{host}");
+    }
+    // DNS rebinding: a page on another name that resolves to 127.0.0.1.
+    for host in [
+        format!("evil.example:{p}"),
+        "127.0.0.1:1".to_string(),
+        "localhost".to_string(),
+    ] {
+        let (status, _, body) = raw(p, "/home/messages/", &host);
+        assert!(status.contains(" 403 "), "{host}: {status}");
+        assert!(body.contains("loopback"), "clear text: {body}");
+    }
+    // The public site does not care about Host.
+    assert!(raw(p, "/", "evil.example").0.contains(" 200 "));
+}
+
+#[test]
+fn home_is_refused_on_a_non_loopback_bind_with_a_warning() {
+    let s = served("0.0.0.0");
+    let (status, _, body) = raw(s.port, "/home/", &format!("127.0.0.1:{}", s.port));
+    assert!(status.contains(" 403 "), "{status}");
+    assert!(!body.contains("private view: only you"));
+    let said = std::fs::read_to_string(s.dir.path().join("serve.out")).unwrap()
+        + &std::fs::read_to_string(s.dir.path().join("serve.err")).unwrap();
+    assert!(said.contains("warning"), "{said}");
+    assert!(said.contains("/home/"), "{said}");
+}
+
+#[test]
+fn serve_sends_security_headers_and_no_inline_script() {
+    let s = served("127.0.0.1");
+    let host = format!("127.0.0.1:{}", s.port);
+    let (_, head, body) = raw(s.port, "/", &host);
+    assert!(head.contains("x-content-type-options: nosniff"), "{head}");
+    assert!(head.contains("referrer-policy: strict-origin-when-cross-origin"));
+    assert!(head.contains("content-security-policy: default-src 'none'"));
+    assert!(!body.contains("<script>"), "no inline script under a CSP");
+    assert!(body.contains("src=\"/__microsocial/reload.js\""));
+    let (status, head, js) = raw(s.port, "/__microsocial/reload.js", &host);
+    assert!(status.contains(" 200 ") && head.contains("text/javascript"));
+    assert!(js.contains("EventSource"));
+    let (_, head, body) = raw(s.port, "/home/", &host);
+    assert!(head.contains("referrer-policy: no-referrer"), "{head}");
+    assert!(head.contains("content-security-policy: default-src 'none'"));
+    assert!(head.contains("x-content-type-options: nosniff"));
+    assert!(body.contains("http-equiv=\"Content-Security-Policy\""));
+    let (_, head, _) = raw(s.port, "/no/such/page/", &host);
+    assert!(head.contains("x-content-type-options: nosniff"));
+}
+
+#[test]
+fn serve_fails_fast_on_a_busy_port_before_building() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(Command::new(BIN)
+        .arg("init")
+        .arg(dir.path())
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let busy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    let started = Instant::now();
+    let out = Command::new(BIN)
+        .arg("--root")
+        .arg(dir.path())
+        .args(["serve", "--bind", &addr])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&addr) && err.contains("in use"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(
+        !dir.path().join(".social/serve/public").exists(),
+        "serve built before it found the port busy"
+    );
+}
+
+fn task_count(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+#[test]
+fn live_reload_connections_are_bounded_and_leave_no_threads() {
+    let s = served("127.0.0.1");
+    let pid = s.server.0.id();
+    let before = task_count(pid);
+    let mut open = Vec::new();
+    for _ in 0..150 {
+        let mut c = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let _ = write!(c, "GET /__microsocial/events HTTP/1.1\r\nHost: x\r\n\r\n");
+        open.push(c);
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let during = task_count(pid);
+    eprintln!("serve threads with 150 event streams open: {before} -> {during}");
+    assert!(
+        during < before + 100,
+        "150 event streams: {before} -> {during} threads"
+    );
+    drop(open);
+    let start = Instant::now();
+    let mut after = task_count(pid);
+    while after > before + 8 && start.elapsed() < Duration::from_secs(15) {
+        std::thread::sleep(Duration::from_millis(200));
+        after = task_count(pid);
+    }
+    eprintln!("serve threads after closing them: {after}");
+    assert!(
+        after <= before + 8,
+        "closed event streams left threads: {before} -> {after}"
+    );
+    assert!(get(s.port, "/").contains("Hello, world"));
+}
+
+#[test]
+fn home_follows_messages_that_the_sidecar_receives() {
+    let a = support::started("Ada");
+    let b = support::started("Bo");
+    support::befriend(&a, &b);
+    let port = support::free_port();
+    let _server = Kill(
+        Command::new(BIN)
+            .arg("--root")
+            .arg(a.root())
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for("the server", || {
+        get(port, "/home/").contains("No messages yet")
+    });
+    b.ok(&["chat", &a.url(), "kettle-sidecar-15"]);
+    wait_for("the private view in serve to show the message", || {
+        !get(port, "/home/").contains("No messages yet")
+    });
 }

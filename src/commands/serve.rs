@@ -2,57 +2,94 @@
 //! rebuild on change and reload open pages through server-sent events.
 
 use crate::cli::ServeArgs;
+use crate::http::events::Events;
+use crate::http::{Front, Limits, Page};
 use crate::pipeline::{self, Options};
-use anyhow::{anyhow, Context as _};
+use anyhow::Context as _;
 use notify::{RecursiveMode, Watcher};
-use std::io::Write as _;
-use std::path::Path;
+use std::os::unix::fs::DirBuilderExt as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const EVENTS_PATH: &str = "/__microsocial/events";
+const SCRIPT_PATH: &str = "/__microsocial/reload.js";
+const OVERLAY_PATH: &str = "/__microsocial/overlay.css";
 /// Editors save in bursts (temp file, rename, chmod): wait this long for quiet.
 const DEBOUNCE: Duration = Duration::from_millis(60);
-const KEEPALIVE: Duration = Duration::from_secs(15);
+/// A comment on every stream this often: notices closed tabs.
+const KEEPALIVE: Duration = Duration::from_secs(5);
+/// Request handlers; live-reload streams take none.
+const WORKERS: usize = 4;
+/// Open live-reload streams (tabs).
+const MAX_STREAMS: usize = 16;
 
-const RELOAD_SCRIPT: &str = r#"<script>(function(){var s=new EventSource("/__microsocial/events");s.addEventListener("reload",function(){location.reload()});})();</script>"#;
+/// Same-origin files, so that the pages' Content-Security-Policy needs no
+/// inline script or style.
+const RELOAD_SCRIPT: &str = r#"new EventSource("/__microsocial/events").addEventListener("reload",function(){location.reload()});"#;
+const OVERLAY_STYLE: &str = ".microsocial-build-error{position:fixed;inset:auto 0 0 0;max-height:50vh;overflow:auto;margin:0;padding:1rem;background:#7f1d1d;color:#fff;font:14px/1.4 monospace;white-space:pre-wrap;z-index:99999}";
 
-#[derive(Default)]
 struct State {
     /// The last build error, shown in every page until a build succeeds.
-    error: Option<String>,
-    clients: Vec<Sender<&'static str>>,
+    error: Mutex<Option<String>>,
+    events: Events,
+    output: PathBuf,
+    private: PathBuf,
+    /// `/home/` is served only on a loopback bind, to a loopback `Host`.
+    home: Option<u16>,
 }
 
 pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let output = root.join(".social").join("serve").join("public");
+    // Bind before building: a busy port fails at once.
+    let front = Front::bind(&args.bind, Limits::new(|_, _| 0))?;
+    let addr = front.local_addr()?;
+    let loopback = addr.ip().is_loopback();
+    if !loopback {
+        eprintln!(
+            "warning: {addr} is not a loopback address: the private view /home/ is refused here, \
+             because anyone who can reach this address could read your messages. \
+             Bind 127.0.0.1 to see it."
+        );
+    }
+    let serve_dir = root.join(".social").join("serve");
+    let state = Arc::new(State {
+        error: Mutex::new(None),
+        events: Events::new(MAX_STREAMS),
+        output: serve_dir.join("public"),
+        private: serve_dir.join("private"),
+        home: loopback.then_some(addr.port()),
+    });
     let opts = Options {
         root: root.to_path_buf(),
-        output: output.clone(),
+        output: state.output.clone(),
         drafts: args.drafts,
         force: false,
-        base_url: Some(format!("http://{}/", args.bind)),
+        base_url: Some(format!("http://{addr}/")),
         publish_log: false,
-        private_output: Some(root.join(".social").join("serve").join("private")),
+        private_output: Some(state.private.clone()),
     };
-    let state = Arc::new(Mutex::new(State::default()));
     rebuild(&opts, &state);
-    let server = tiny_http::Server::http(&args.bind)
-        .map_err(|e| anyhow!("cannot listen on {}: {e}", args.bind))?;
+    let running = front.start()?;
     println!(
-        "serving {} at http://{}/ (Ctrl-C to stop)",
-        root.display(),
-        args.bind
+        "serving {} at http://{addr}/ (Ctrl-C to stop)",
+        root.display()
     );
-
     let (tx, rx) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(tx).context("cannot start the file watcher")?;
+    // The sidecar rebuilds its private view when messages arrive: follow it.
+    let sidecar_private = root.join(".social").join("private");
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&sidecar_private)
+        .with_context(|| format!("cannot create {}", sidecar_private.display()))?;
     for (dir, mode) in [
         (root.join("content"), RecursiveMode::Recursive),
         (root.join("themes"), RecursiveMode::Recursive),
         (root.join("static"), RecursiveMode::Recursive),
+        (sidecar_private, RecursiveMode::Recursive),
         (root.to_path_buf(), RecursiveMode::NonRecursive),
     ] {
         if dir.exists() {
@@ -66,34 +103,33 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         let root = root.to_path_buf();
         std::thread::spawn(move || watch_loop(&root, &opts, &state, &rx));
     }
-    for request in server.incoming_requests() {
+    {
         let state = Arc::clone(&state);
-        let output = output.clone();
-        std::thread::spawn(move || {
-            if let Err(e) = respond(request, &output, &state) {
-                eprintln!("serve: {e:#}");
-            }
+        std::thread::spawn(move || loop {
+            std::thread::sleep(KEEPALIVE);
+            state.events.ping();
         });
     }
+    running.run(WORKERS, move |req| respond(req, &state));
     drop(watcher);
     Ok(ExitCode::SUCCESS)
 }
 
-fn rebuild(opts: &Options, state: &Mutex<State>) {
+fn rebuild(opts: &Options, state: &State) {
     let result = pipeline::build(opts);
-    let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
-    match result {
+    let error = match result {
         Ok(report) => {
             println!("rebuilt: {report}");
-            st.error = None;
+            None
         }
         Err(e) => {
             let msg = format!("{e:#}");
             eprintln!("build failed:\n{msg}");
-            st.error = Some(msg);
+            Some(msg)
         }
-    }
-    st.clients.retain(|c| c.send("reload").is_ok());
+    };
+    *state.error.lock().unwrap_or_else(|p| p.into_inner()) = error;
+    state.events.send("reload");
 }
 
 fn relevant(root: &Path, path: &Path) -> bool {
@@ -105,6 +141,7 @@ fn relevant(root: &Path, path: &Path) -> bool {
         .next()
         .map(|c| c.as_os_str().to_string_lossy().into_owned());
     match first.as_deref() {
+        Some(".social") => rel.starts_with(".social/private"),
         Some("content" | "themes" | "static") => {
             !rel.file_name().is_some_and(crate::content::is_hidden)
         }
@@ -116,7 +153,7 @@ fn relevant(root: &Path, path: &Path) -> bool {
 fn watch_loop(
     root: &Path,
     opts: &Options,
-    state: &Mutex<State>,
+    state: &State,
     rx: &Receiver<notify::Result<notify::Event>>,
 ) {
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
@@ -142,64 +179,90 @@ fn watch_loop(
 
 use crate::webfiles::header_value as header;
 
-/// Server-sent events need each event flushed as it happens, which a
-/// tiny_http response body does not do, so the stream is written directly.
-fn stream_events(request: tiny_http::Request, rx: &Receiver<&'static str>) -> anyhow::Result<()> {
-    let mut out = request.into_writer();
-    out.write_all(
-        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n: connected\n\n",
-    )?;
-    out.flush()?;
-    loop {
-        let chunk = match rx.recv_timeout(KEEPALIVE) {
-            Ok(event) => format!("event: {event}\ndata: {event}\n\n"),
-            // A ping every so often notices closed tabs.
-            Err(RecvTimeoutError::Timeout) => ": ping\n\n".to_string(),
-            Err(RecvTimeoutError::Disconnected) => return Ok(()),
-        };
-        if out
-            .write_all(chunk.as_bytes())
-            .and_then(|_| out.flush())
-            .is_err()
-        {
-            return Ok(()); // the page was closed
-        }
-    }
+/// Whether a `Host` header names this server by a loopback name (the
+/// DNS-rebinding check: a hostile page's name resolving to 127.0.0.1 fails).
+fn loopback_host(host: Option<&str>, port: u16) -> bool {
+    let Some(host) = host.map(str::trim) else {
+        return false;
+    };
+    let (name, given) = match host.rsplit_once(':') {
+        Some((name, p)) if !host.ends_with(']') => (name, p.parse::<u16>().ok()),
+        _ => (host, Some(80)),
+    };
+    given == Some(port)
+        && (name == "127.0.0.1" || name == "[::1]" || name.eq_ignore_ascii_case("localhost"))
 }
 
-fn respond(request: tiny_http::Request, output: &Path, state: &Mutex<State>) -> anyhow::Result<()> {
+fn respond(request: tiny_http::Request, state: &State) {
     let url = request
         .url()
         .split(['?', '#'])
         .next()
         .unwrap_or("/")
         .to_string();
-    if url == EVENTS_PATH {
-        let (tx, rx) = mpsc::channel();
-        state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clients
-            .push(tx);
-        return stream_events(request, &rx);
+    let fixed = |body: &str, kind: &str| {
+        tiny_http::Response::from_data(body.as_bytes().to_vec())
+            .with_header(header("Content-Type", kind))
+            .with_header(header("Cache-Control", "no-store"))
+    };
+    let response = match url.as_str() {
+        EVENTS_PATH => return state.events.subscribe(request),
+        SCRIPT_PATH => crate::http::secure(
+            fixed(RELOAD_SCRIPT, "text/javascript; charset=utf-8"),
+            Page::Api,
+        ),
+        OVERLAY_PATH => {
+            crate::http::secure(fixed(OVERLAY_STYLE, "text/css; charset=utf-8"), Page::Api)
+        }
+        _ => match url.strip_prefix("/home") {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => home(&request, rest, state),
+            _ => page(&state.output, &url, state, Page::Preview),
+        },
+    };
+    if let Err(e) = request.respond(response) {
+        eprintln!("serve: {url}: {e}");
     }
+}
+
+type Reply = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
+
+/// The private view, only to a loopback `Host` on a loopback bind.
+fn home(request: &tiny_http::Request, rest: &str, state: &State) -> Reply {
+    let host = request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Host"))
+        .map(|h| h.value.as_str());
+    match state.home {
+        Some(port) if loopback_host(host, port) => page(&state.private, rest, state, Page::Private),
+        Some(port) => refuse_home(&format!(
+            "The private view is served only to http://127.0.0.1:{port}/home/ \
+             or http://localhost:{port}/home/ (a loopback Host), not to {}.",
+            host.unwrap_or("a request without Host")
+        )),
+        None => refuse_home(
+            "The private view is not served on a non-loopback address: \
+             run `microsocial serve` on 127.0.0.1 and open it there.",
+        ),
+    }
+}
+
+fn refuse_home(why: &str) -> Reply {
+    let r = tiny_http::Response::from_data(format!("Forbidden. {why}\n").into_bytes())
+        .with_status_code(403)
+        .with_header(header("Content-Type", "text/plain; charset=utf-8"));
+    crate::http::secure(r, Page::Private)
+}
+
+fn page(dir: &Path, url: &str, state: &State, kind: Page) -> Reply {
     let error = state
+        .error
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .error
         .clone();
-    // The private view lives beside the site, never inside it; only this
-    // localhost preview maps it to /home/.
-    let private = output.parent().map(|p| p.join("private"));
-    let resolved = match (url.strip_prefix("/home"), &private) {
-        (Some(rest), Some(dir)) if rest.is_empty() || rest.starts_with('/') => {
-            crate::webfiles::resolve(dir, rest)
-        }
-        _ => crate::webfiles::resolve(output, &url),
-    };
-    let (status, path) = match resolved {
+    let (status, path) = match crate::webfiles::resolve(dir, url) {
         Some(p) => (200, p),
-        None => (404, output.join("404.html")),
+        None => (404, state.output.join("404.html")),
     };
     let content_type = crate::webfiles::content_type(&path);
     let mut bytes = std::fs::read(&path).unwrap_or_else(|_| b"Not found".to_vec());
@@ -210,14 +273,14 @@ fn respond(request: tiny_http::Request, output: &Path, state: &Mutex<State>) -> 
         .with_status_code(status)
         .with_header(header("Content-Type", content_type))
         .with_header(header("Cache-Control", "no-store"));
-    Ok(request.respond(response)?)
+    crate::http::secure(response, kind)
 }
 
 fn inject(html: Vec<u8>, error: Option<&str>) -> Vec<u8> {
-    let mut snippet = String::from(RELOAD_SCRIPT);
+    let mut snippet = format!("<script src=\"{SCRIPT_PATH}\"></script>");
     if let Some(e) = error {
         snippet.push_str(&format!(
-            "<div role=\"alert\" style=\"position:fixed;inset:auto 0 0 0;max-height:50vh;overflow:auto;margin:0;padding:1rem;background:#7f1d1d;color:#fff;font:14px/1.4 monospace;white-space:pre-wrap;z-index:99999\"><strong>Build failed</strong> — showing the last good build.\n{}</div>",
+            "<link rel=\"stylesheet\" href=\"{OVERLAY_PATH}\"><div role=\"alert\" class=\"microsocial-build-error\"><strong>Build failed</strong> — showing the last good build.\n{}</div>",
             tera::escape_html(e)
         ));
     }
@@ -225,5 +288,34 @@ fn inject(html: Vec<u8>, error: Option<&str>) -> Vec<u8> {
     match text.rfind("</body>") {
         Some(at) => format!("{}{snippet}{}", &text[..at], &text[at..]).into_bytes(),
         None => format!("{text}{snippet}").into_bytes(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_names_with_our_port_are_loopback_hosts() {
+        for ok in [
+            "127.0.0.1:8080",
+            "localhost:8080",
+            "LOCALHOST:8080",
+            "[::1]:8080",
+        ] {
+            assert!(loopback_host(Some(ok), 8080), "{ok}");
+        }
+        for bad in [
+            "evil.example:8080",
+            "127.0.0.1:8081",
+            "localhost",
+            "127.0.0.1.evil.example:8080",
+            "[::1]",
+            "",
+        ] {
+            assert!(!loopback_host(Some(bad), 8080), "{bad}");
+        }
+        assert!(!loopback_host(None, 8080));
+        assert!(loopback_host(Some("localhost"), 80));
     }
 }

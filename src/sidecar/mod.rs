@@ -4,6 +4,7 @@
 
 pub mod log;
 pub mod reload;
+mod routes;
 pub mod verify;
 
 use crate::federation::friends::Node;
@@ -12,7 +13,6 @@ use crate::federation::limit::InboxLimits;
 use crate::federation::outbox::lock;
 use crate::federation::{ingest, outbox, protocol};
 use crate::pipeline::{self, Options};
-use anyhow::anyhow;
 use std::collections::{HashMap, HashSet};
 use std::io::Read as _;
 use std::path::PathBuf;
@@ -91,12 +91,9 @@ impl Sidecar {
 
     /// Binds and serves until the process is stopped.
     pub fn run(self, bind: &str) -> anyhow::Result<()> {
-        let server =
-            tiny_http::Server::http(bind).map_err(|e| anyhow!("cannot listen on {bind}: {e}"))?;
-        let addr = server
-            .server_addr()
-            .to_ip()
-            .map_or(bind.to_string(), |a| a.to_string());
+        let front =
+            crate::http::Front::bind(bind, routes::limits(&self.node.config.sidecar.log_level))?;
+        let addr = front.local_addr()?;
         println!(
             "microsocial sidecar for {} listening on http://{addr}/",
             self.node.me.url
@@ -109,8 +106,11 @@ impl Sidecar {
                 .inbox_url(&self.node.config.federation),
             self.node.config.sidecar.serve_public
         ));
+        let inbox_limit = crate::http::RateLimit::new(
+            self.node.config.sidecar.inbox_limit_per_ip,
+            Duration::from_secs(60),
+        );
         let me = Arc::new(self);
-        let server = Arc::new(server);
         // Catch up on anything that arrived while we were down.
         me.request_rebuild();
         for f in lock(&me.node.store).friends()? {
@@ -139,48 +139,17 @@ impl Sidecar {
             let me = Arc::clone(&me);
             handles.push(std::thread::spawn(move || me.outbox_loop()));
         }
-        for _ in 0..HTTP_WORKERS {
-            let me = Arc::clone(&me);
-            let server = Arc::clone(&server);
-            handles.push(std::thread::spawn(move || {
-                while let Ok(req) = server.recv() {
-                    me.handle(req);
-                }
-            }));
-        }
+        front
+            .start()?
+            .run(HTTP_WORKERS, move |req| me.handle(req, &inbox_limit));
         for h in handles {
             let _ = h.join();
         }
         Ok(())
     }
 
-    fn handle(&self, mut req: tiny_http::Request) {
-        let url = req.url().split('?').next().unwrap_or("/").to_string();
-        let method = req.method().clone();
-        let response = match (&method, url.as_str()) {
-            (tiny_http::Method::Post, "/inbox") => self.inbox(&mut req),
-            (_, "/inbox") => json(405, &protocol::error_body("method_not_allowed", "POST envelopes to /inbox")),
-            (tiny_http::Method::Get | tiny_http::Method::Head, "/health") => json(
-                200,
-                &serde_json::to_vec(&serde_json::json!({
-                    "status": "ok", "protocol": protocol::PROTOCOL, "version": env!("CARGO_PKG_VERSION"),
-                }))
-                .unwrap_or_default(),
-            ),
-            (tiny_http::Method::Get | tiny_http::Method::Head, _)
-                if self.settings().config.sidecar.serve_public =>
-            {
-                files::serve(&self.output, &url, header(&req, "If-None-Match").as_deref())
-            }
-            _ => json(404, &protocol::error_body("not_found", "no such endpoint")),
-        };
-        self.log
-            .debug(&format!("{method} {url} {}", response.status_code().0));
-        let _ = req.respond(response);
-    }
-
     fn inbox(&self, req: &mut tiny_http::Request) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-        let peer = req.remote_addr().map_or("?".into(), |a| a.to_string());
+        let peer = crate::http::peer(req).map_or("?".into(), |a| a.to_string());
         if req
             .body_length()
             .is_some_and(|n| n > protocol::MAX_ENVELOPE)
@@ -490,7 +459,8 @@ fn header(req: &tiny_http::Request, name: &str) -> Option<String> {
 }
 
 pub fn json(status: u16, body: &[u8]) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-    tiny_http::Response::from_data(body.to_vec())
+    let r = tiny_http::Response::from_data(body.to_vec())
         .with_status_code(status)
-        .with_header(files::header_value("Content-Type", "application/json"))
+        .with_header(files::header_value("Content-Type", "application/json"));
+    crate::http::secure(r, crate::http::Page::Api)
 }

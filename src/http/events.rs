@@ -1,0 +1,115 @@
+//! Server-sent events for live reload: a bounded set of open streams, all
+//! written by whoever broadcasts, so an open tab costs no worker thread.
+
+use std::io::Write;
+use std::sync::Mutex;
+
+type Stream = Box<dyn Write + Send>;
+
+pub struct Events {
+    streams: Mutex<Vec<Stream>>,
+    max: usize,
+}
+
+impl Events {
+    pub fn new(max: usize) -> Events {
+        Events {
+            streams: Mutex::default(),
+            max,
+        }
+    }
+
+    fn streams(&self) -> std::sync::MutexGuard<'_, Vec<Stream>> {
+        self.streams.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Turns the request's connection into an event stream, or answers 503
+    /// when `max` streams are open.
+    pub fn subscribe(&self, req: tiny_http::Request) {
+        let mut streams = self.streams();
+        if streams.len() >= self.max {
+            drop(streams);
+            let body = crate::federation::protocol::error_body(
+                "busy",
+                "too many live-reload streams are open; close a tab",
+            );
+            let r = tiny_http::Response::from_data(body)
+                .with_status_code(503)
+                .with_header(crate::webfiles::header_value("Retry-After", "5"));
+            let _ = req.respond(crate::http::secure(r, crate::http::Page::Api));
+            return;
+        }
+        let mut out = req.into_writer();
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n{}Connection: close\r\n\r\n: connected\n\n",
+            crate::http::Page::Api.raw()
+        );
+        if out
+            .write_all(head.as_bytes())
+            .and_then(|()| out.flush())
+            .is_ok()
+        {
+            streams.push(out);
+        }
+    }
+
+    /// Sends `event` to every stream, dropping the ones whose client left.
+    pub fn send(&self, event: &str) {
+        self.write(&format!("event: {event}\ndata: {event}\n\n"));
+    }
+
+    /// A comment line: notices closed streams between events.
+    pub fn ping(&self) {
+        self.write(": ping\n\n");
+    }
+
+    fn write(&self, chunk: &str) {
+        self.streams().retain_mut(|s| {
+            s.write_all(chunk.as_bytes())
+                .and_then(|()| s.flush())
+                .is_ok()
+        });
+    }
+
+    pub fn open(&self) -> usize {
+        self.streams().len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn streams_are_capped_and_closed_ones_are_dropped() {
+        let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+        let port = server.server_addr().to_ip().unwrap().port();
+        let events = Events::new(2);
+        let mut clients = Vec::new();
+        for _ in 0..3 {
+            let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+            c.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+                .unwrap();
+            c.write_all(b"GET /e HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            let req = server
+                .recv_timeout(std::time::Duration::from_secs(5))
+                .unwrap()
+                .unwrap();
+            events.subscribe(req);
+            clients.push(c);
+        }
+        assert_eq!(events.open(), 2);
+        let mut third = String::new();
+        clients[2].read_to_string(&mut third).unwrap();
+        assert!(third.starts_with("HTTP/1.1 503"), "{third}");
+        drop(clients);
+        // The first write after a close may still succeed; the next fails.
+        for _ in 0..3 {
+            events.ping();
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert_eq!(events.open(), 0);
+    }
+}

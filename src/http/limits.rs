@@ -1,0 +1,182 @@
+//! Limits of the HTTP front: connection caps (overall and per client
+//! address) and a per-address token bucket for rate limits.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// Largest body a route accepts, from (method, path).
+pub type BodyCap = fn(&str, &str) -> u64;
+/// Where the front reports the requests it refuses (the server's log).
+pub type Report = Arc<dyn Fn(&str) + Send + Sync>;
+
+#[derive(Clone)]
+pub struct Limits {
+    /// Open client connections, all addresses together.
+    pub max_connections: usize,
+    /// Open client connections from one address.
+    pub max_per_ip: usize,
+    /// Deadline for the whole request head, from accept.
+    pub head_deadline: Duration,
+    /// Deadline for the whole body, from the end of the head.
+    pub body_deadline: Duration,
+    /// Longest request head (request line and headers) in bytes.
+    pub max_head: usize,
+    /// Most header fields in one request.
+    pub max_headers: usize,
+    /// Longest a single write to a client may block.
+    pub write_timeout: Duration,
+    pub body_cap: BodyCap,
+    pub report: Report,
+}
+
+impl Limits {
+    /// Defaults for a server whose routes take no body.
+    pub fn new(body_cap: BodyCap) -> Limits {
+        Limits {
+            max_connections: 256,
+            max_per_ip: 32,
+            head_deadline: Duration::from_secs(10),
+            body_deadline: Duration::from_secs(10),
+            max_head: 16 * 1024,
+            max_headers: 64,
+            write_timeout: Duration::from_secs(10),
+            body_cap,
+            report: Arc::new(|line| eprintln!("{line}")),
+        }
+    }
+}
+
+fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[derive(Default)]
+struct Open {
+    total: usize,
+    per_ip: HashMap<IpAddr, usize>,
+}
+
+/// Counts open connections; a slot is released when its [`Slot`] drops.
+#[derive(Clone, Default)]
+pub struct Connections(Arc<Mutex<Open>>);
+
+pub struct Slot {
+    open: Connections,
+    ip: IpAddr,
+}
+
+impl Connections {
+    /// A slot for a new connection from `ip`, or None when a cap is reached.
+    pub fn admit(&self, ip: IpAddr, limits: &Limits) -> Option<Slot> {
+        let mut open = guard(&self.0);
+        let mine = open.per_ip.get(&ip).copied().unwrap_or(0);
+        if open.total >= limits.max_connections || mine >= limits.max_per_ip {
+            return None;
+        }
+        open.total += 1;
+        open.per_ip.insert(ip, mine + 1);
+        Some(Slot {
+            open: self.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = guard(&self.open.0);
+        open.total = open.total.saturating_sub(1);
+        if let Some(n) = open.per_ip.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                open.per_ip.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// A token bucket per client address: `burst` requests at once, refilled
+/// evenly over `per`. Memory stays bounded: full buckets are forgotten.
+pub struct RateLimit {
+    burst: f64,
+    per: Duration,
+    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+}
+
+/// Addresses tracked at once before full buckets are swept.
+const SWEEP_AT: usize = 4096;
+
+impl RateLimit {
+    /// `burst` == 0 means no limit.
+    pub fn new(burst: u32, per: Duration) -> RateLimit {
+        RateLimit {
+            burst: f64::from(burst),
+            per,
+            buckets: Mutex::default(),
+        }
+    }
+
+    /// Ok, or Err(seconds until the next request would be allowed).
+    pub fn take(&self, ip: IpAddr) -> Result<(), u64> {
+        if self.burst <= 0.0 {
+            return Ok(());
+        }
+        let rate = self.burst / self.per.as_secs_f64().max(0.001);
+        let now = Instant::now();
+        let mut buckets = guard(&self.buckets);
+        if buckets.len() >= SWEEP_AT {
+            let burst = self.burst;
+            buckets.retain(|_, (t, at)| *t + now.duration_since(*at).as_secs_f64() * rate < burst);
+        }
+        let (tokens, at) = buckets.entry(ip).or_insert((self.burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(self.burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / rate).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(last: u8) -> IpAddr {
+        IpAddr::from([127, 0, 0, last])
+    }
+
+    #[test]
+    fn connection_caps_hold_per_ip_and_overall_and_free_on_drop() {
+        let mut limits = Limits::new(|_, _| 0);
+        limits.max_connections = 3;
+        limits.max_per_ip = 2;
+        let open = Connections::default();
+        let a1 = open.admit(ip(2), &limits).unwrap();
+        let _a2 = open.admit(ip(2), &limits).unwrap();
+        assert!(open.admit(ip(2), &limits).is_none(), "per-IP cap");
+        let _b = open.admit(ip(3), &limits).unwrap();
+        assert!(open.admit(ip(4), &limits).is_none(), "overall cap");
+        drop(a1);
+        assert!(open.admit(ip(2), &limits).is_some());
+    }
+
+    #[test]
+    fn rate_limit_allows_a_burst_then_says_when_to_retry() {
+        let limit = RateLimit::new(3, Duration::from_secs(60));
+        for _ in 0..3 {
+            assert_eq!(limit.take(ip(2)), Ok(()));
+        }
+        let wait = limit.take(ip(2)).unwrap_err();
+        assert!((1..=20).contains(&wait), "{wait}");
+        assert_eq!(limit.take(ip(3)), Ok(()), "other addresses are separate");
+        assert_eq!(
+            RateLimit::new(0, Duration::from_secs(1)).take(ip(2)),
+            Ok(())
+        );
+    }
+}

@@ -1,0 +1,56 @@
+//! The sidecar's routes behind the HTTP front: which endpoint answers a
+//! request, the per-address limit on `POST /inbox`, and the body caps.
+
+use super::{header, json, Sidecar};
+use crate::federation::protocol;
+use crate::http::{Limits, RateLimit};
+use crate::webfiles as files;
+
+/// Only `POST /inbox` takes a body, one envelope at most.
+fn body_cap(method: &str, path: &str) -> u64 {
+    if method == "POST" && path == "/inbox" {
+        protocol::MAX_ENVELOPE as u64
+    } else {
+        0
+    }
+}
+
+pub(super) fn limits(log_level: &str) -> Limits {
+    let log = super::log::Logger::new(log_level);
+    Limits {
+        report: std::sync::Arc::new(move |line| log.warn(line)),
+        ..Limits::new(body_cap)
+    }
+}
+
+impl Sidecar {
+    pub(super) fn handle(&self, mut req: tiny_http::Request, inbox_limit: &RateLimit) {
+        let url = req.url().split('?').next().unwrap_or("/").to_string();
+        let method = req.method().clone();
+        let response = match (&method, url.as_str()) {
+            (tiny_http::Method::Post, "/inbox") => match crate::http::peer(&req).map(|ip| inbox_limit.take(ip)) {
+                Some(Err(wait)) => {
+                    self.log.warn(&format!("inbox: too many requests from {}, retry in {wait} s", crate::http::peer(&req).map_or("?".into(), |ip| ip.to_string())));
+                    json(429, &protocol::error_body("rate_limited", "too many messages from this address; retry later"))
+                        .with_header(files::header_value("Retry-After", &wait.to_string()))
+                }
+                _ => self.inbox(&mut req),
+            },
+            (_, "/inbox") => json(405, &protocol::error_body("method_not_allowed", "POST envelopes to /inbox")),
+            (tiny_http::Method::Get | tiny_http::Method::Head, "/health") => json(
+                200,
+                &serde_json::to_vec(&serde_json::json!({
+                    "status": "ok", "protocol": protocol::PROTOCOL, "version": env!("CARGO_PKG_VERSION"),
+                }))
+                .unwrap_or_default(),
+            ),
+            (tiny_http::Method::Get | tiny_http::Method::Head, _) if self.settings().config.sidecar.serve_public => {
+                files::serve(&self.output, &url, header(&req, "If-None-Match").as_deref())
+            }
+            _ => json(404, &protocol::error_body("not_found", "no such endpoint")),
+        };
+        self.log
+            .debug(&format!("{method} {url} {}", response.status_code().0));
+        let _ = req.respond(response);
+    }
+}
