@@ -155,6 +155,7 @@ fn pull_inner(
                 }
             }
             report.applied += 1;
+            crate::faultpoint::pause("ingest.item_stored");
         }
         s.set_pull_ok(&friend.url, head.last_seq as i64, etag.as_deref(), now_ms())
     })?;

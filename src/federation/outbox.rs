@@ -122,6 +122,7 @@ pub fn deliver_due(
     if due.is_empty() {
         return Ok(Vec::new());
     }
+    crate::faultpoint::pause("outbox.claimed");
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(OutMsg, Delivery)>> = Mutex::new(Vec::with_capacity(due.len()));
     std::thread::scope(|scope| {
@@ -138,6 +139,7 @@ pub fn deliver_due(
         }
     });
     let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    crate::faultpoint::pause("outbox.sent");
     let mut st = lock(store);
     st.transaction(|s| {
         for (m, outcome) in &results {
