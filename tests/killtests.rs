@@ -71,6 +71,15 @@ fn outbox_survives_kill_at(step: &str) {
     );
     assert_eq!(sent.len(), 5);
     assert_eq!(a.count("outbox"), 5, "Bo was offline: all five are queued");
+    // Each `chat` retried the earlier ones: wait until all are due again, so
+    // the sidecar claims all five in one round.
+    wait_until("all queued messages to be due", || {
+        let last: i64 = a
+            .db()
+            .query_row("SELECT MAX(next_attempt) FROM outbox", [], |r| r.get(0))
+            .unwrap();
+        last <= microsocial::store::now_ms()
+    });
     b.start();
 
     let ann = a.url();
@@ -82,10 +91,14 @@ fn outbox_survives_kill_at(step: &str) {
         )
     };
     kill_at(&mut a, step);
+    let early = received(&b);
     if step == "outbox.sent" {
-        assert_eq!(received(&b), sent, "all five arrived before the kill");
+        // Bo took them (one attempt may meet a stale connection and wait for
+        // a retry); Ann died before recording any delivery.
+        assert!(!early.is_empty(), "{}", a.log());
+        assert!(early.iter().all(|id| sent.contains(id)), "{early:?}");
     } else {
-        assert!(received(&b).is_empty(), "nothing was sent before the kill");
+        assert!(early.is_empty(), "nothing was sent before the kill");
     }
     assert_eq!(a.count("outbox"), 5, "the kill lost queued messages");
 
