@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod content;
 pub mod deploy;
+pub mod faultpoint;
 pub mod federation;
 pub mod fsutil;
 pub mod http;

@@ -81,6 +81,15 @@ fn pull_inner(
         bail!("feed at {} claims to be {}", friend.feed, head.site);
     }
     within_cap(&friend.feed, head.changes.len(), cfg.max_inline_changes)?;
+    // Sequence numbers are stored as SQLite integers; a larger one is no log
+    // anyone can have written, and would overflow the page arithmetic below.
+    if i64::try_from(head.last_seq).is_err() {
+        bail!(
+            "feed head at {} is malformed: last_seq {} is larger than 2^63 - 1",
+            friend.feed,
+            head.last_seq
+        );
+    }
     let mut since = friend.last_seq.max(0) as u64;
     let known_log = lock(store).friend_log(&friend.url)?;
     // Their change log restarted (state lost): a new log id, or a shorter
@@ -196,6 +205,7 @@ fn apply_changes(
             }
         }
         report.applied += 1;
+        crate::faultpoint::pause("ingest.item_stored");
     }
     Ok(())
 }
@@ -216,8 +226,11 @@ fn fetch_pages(
         .iter()
         .filter_map(raw_seq)
         .min()
-        .unwrap_or(head.last_seq + 1);
-    if first_inline <= since + 1 || head.page_size == 0 || (since == 0 && bootstrap_pages == 0) {
+        .unwrap_or(head.last_seq.saturating_add(1));
+    if first_inline <= since.saturating_add(1)
+        || head.page_size == 0
+        || (since == 0 && bootstrap_pages == 0)
+    {
         return Ok(raw);
     }
     let last_page = (first_inline - 1).div_ceil(head.page_size).min(head.pages);
@@ -247,7 +260,7 @@ fn raw_seq(c: &serde_json::Value) -> Option<u64> {
 /// well-formed, sorted and unique by `seq`, and a reason for each one in that
 /// range that is not. A change without a usable `seq` cannot be placed in
 /// the log; it is reported once per pull that reads it.
-fn lenient_changes(
+pub fn lenient_changes(
     raw: Vec<serde_json::Value>,
     since: u64,
     last: u64,

@@ -234,3 +234,18 @@ fn a_restarted_log_forgets_the_group_keys_of_the_old_one() {
     assert_eq!(items.len(), 1);
     assert!(items[0].id.ends_with("after.age"));
 }
+
+#[test]
+fn a_head_with_an_absurd_last_seq_is_refused_without_panicking() {
+    let site = Static::start();
+    let b = site.base.clone();
+    let store = friend_store(&b);
+    for last in [u64::MAX, i64::MAX as u64 + 1] {
+        let mut h = head(&b, vec![]);
+        h["last_seq"] = serde_json::json!(last);
+        site.put(protocol::FEED_PATH, &h);
+        let err = pull_now(&store, &b).unwrap_err();
+        assert!(format!("{err:#}").contains("last_seq"), "{err:#}");
+        assert_eq!(lock(&store).friend(&b).unwrap().unwrap().last_seq, 0);
+    }
+}

@@ -133,6 +133,7 @@ pub fn deliver_due(
     if due.is_empty() {
         return Ok(Vec::new());
     }
+    crate::faultpoint::pause("outbox.claimed");
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(OutMsg, Delivery)>> = Mutex::new(Vec::with_capacity(due.len()));
     std::thread::scope(|scope| {
@@ -149,6 +150,7 @@ pub fn deliver_due(
         }
     });
     let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    crate::faultpoint::pause("outbox.sent");
     let mut st = lock(store);
     st.transaction(|s| {
         for (m, outcome) in &results {
