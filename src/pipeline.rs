@@ -15,12 +15,14 @@ use crate::store::Store;
 use anyhow::{anyhow, Context as _};
 use chrono::DateTime;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const CACHE_FORMAT: u32 = 1;
+mod cache;
+mod fault;
+
+use cache::{Cache, Stamp};
 
 pub struct Options {
     pub root: PathBuf,
@@ -88,52 +90,6 @@ impl std::fmt::Display for Report {
             if self.full { "full" } else { "incremental" },
             self.elapsed.as_secs_f64() * 1000.0
         )
-    }
-}
-
-#[derive(Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-struct Stamp {
-    fp: u128,
-    hash: u128,
-}
-
-#[derive(Serialize, Deserialize, Default)]
-struct Cache {
-    format: u32,
-    version: String,
-    entries: Vec<Entry>,
-    outputs: HashMap<String, Stamp>,
-}
-
-/// Identifies the running binary, so a new build of Microsocial (even with the
-/// same version number) re-renders everything instead of trusting old pages.
-fn binary_stamp() -> String {
-    let meta = std::env::current_exe().and_then(std::fs::metadata);
-    match meta {
-        Ok(m) => format!(
-            "{}+{}.{}",
-            env!("CARGO_PKG_VERSION"),
-            content::mtime_ns(&m),
-            m.len()
-        ),
-        Err(_) => env!("CARGO_PKG_VERSION").to_string(),
-    }
-}
-
-fn cache_path(root: &Path, output: &Path) -> PathBuf {
-    let key = xxhash_rust::xxh3::xxh3_64(output.to_string_lossy().as_bytes());
-    root.join(".social")
-        .join("cache")
-        .join(format!("build-{key:016x}.bin"))
-}
-
-fn load_cache(path: &Path) -> Cache {
-    let Ok(bytes) = std::fs::read(path) else {
-        return Cache::default();
-    };
-    match postcard::from_bytes::<Cache>(&bytes) {
-        Ok(c) if c.format == CACHE_FORMAT && c.version == binary_stamp() => c,
-        _ => Cache::default(), // stale or damaged: rebuild everything
     }
 }
 
@@ -507,14 +463,14 @@ impl Timer {
 pub fn build(opts: &Options) -> anyhow::Result<Report> {
     let started = Instant::now();
     let mut timer = Timer::new();
-    let out = Output::new(&opts.output)?;
+    let out = Output::new(&opts.output, &keys::private_dir(&opts.root))?;
     let _lock = out.lock()?;
     out.recover()?;
-    let cache_file = cache_path(&opts.root, &opts.output);
+    let cache_file = cache::path(&opts.root, &opts.output);
     let cache = if opts.force {
         Cache::default()
     } else {
-        load_cache(&cache_file)
+        Cache::load(&cache_file)
     };
     timer.lap("cache load");
     let Loaded {
@@ -613,6 +569,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
             ));
         }
     }
+    let mut change_log = feedlog::Pending::none(&store)?;
     if opts.publish_log {
         let mut current: Vec<feedlog::Published> = site
             .posts
@@ -648,13 +605,11 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
                 .collect();
             ensure_html(&site, &sources, &mut htmls, &need)?;
         }
-        let last_seq = if diff == feedlog::Diff::default() {
-            store.last_seq()?
-        } else {
-            feedlog::record(&mut store, &current, &diff, &|k| {
-                feed_item(&site, &htmls, site.posts[k])
-            })?
-        };
+        // Stored only once the output that publishes it is live.
+        change_log = feedlog::pending(&store, &current, &diff, &|k| {
+            feed_item(&site, &htmls, site.posts[k])
+        })?;
+        let last_seq = change_log.last_seq();
         items.push((
             protocol::FEED_PATH.into(),
             Fp::new(globals).num(last_seq as u128).done(),
@@ -698,13 +653,14 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
     check_collisions(&items)?;
     timer.lap("plan");
 
+    // The cache is a hint: an output missing or changed on disk is dirty.
     let dirty: Vec<usize> = (0..items.len())
+        .into_par_iter()
         .filter(|&k| {
             opts.force
-                || cache
-                    .outputs
-                    .get(&items[k].0)
-                    .is_none_or(|s| s.fp != items[k].1)
+                || cache.outputs.get(&items[k].0).is_none_or(|s| {
+                    s.fp != items[k].1 || !s.matches_disk(&opts.output.join(&items[k].0))
+                })
         })
         .collect();
     // Rewriting most of the site is done as one swap of the whole tree.
@@ -728,10 +684,10 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
     for &k in &dirty {
         match items[k].2 {
             Item::FeedHead => {
-                feed_docs.insert(k, feedlog::head_bytes(&store, &site_url)?);
+                feed_docs.insert(k, feedlog::head_bytes(&store, &change_log, &site_url)?);
             }
             Item::FeedPage(n) => {
-                feed_docs.insert(k, feedlog::page_bytes(&store, &site_url, n)?);
+                feed_docs.insert(k, feedlog::page_bytes(&store, &change_log, &site_url, n)?);
             }
             _ => {}
         }
@@ -740,20 +696,19 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         Some(_) => Some(private_data(&store)?),
         None => None,
     };
-    drop(store);
     timer.lap("markdown");
     let renderer = Renderer::new(&site, &theme, &htmls)?;
-    let txn = out.begin(full)?;
+    let txn = out.begin()?;
     let dirty_set: HashSet<usize> = dirty.iter().copied().collect();
 
     // (index, new stamp, written?)
+    // Every build stages a whole tree: written files and links to kept ones.
     let results: Vec<(usize, Stamp, bool)> = (0..items.len())
         .into_par_iter()
-        .filter(|k| full || dirty_set.contains(k))
         .map(|k| {
             let (rel, fp, src) = &items[k];
             let old = cache.outputs.get(rel);
-            if !dirty_set.contains(&k) && opts.output.join(rel).is_file() {
+            if !dirty_set.contains(&k) {
                 txn.keep(rel)?;
                 return Ok((
                     k,
@@ -789,51 +744,46 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
                     .cloned()
                     .ok_or_else(|| anyhow!("internal: feed document {rel} was not prepared"))?,
             };
-            let stamp = Stamp {
-                fp: *fp,
-                hash: xxhash_rust::xxh3::xxh3_128(&bytes),
-            };
-            let unchanged =
-                old.is_some_and(|o| o.hash == stamp.hash) && opts.output.join(rel).is_file();
-            if unchanged && full {
-                txn.keep(rel)?;
-            } else if !unchanged {
-                txn.write(rel, &bytes)?;
+            let hash = xxhash_rust::xxh3::xxh3_128(&bytes);
+            // Same bytes as the intact live file: keep it (and its mtime).
+            if let Some(o) = old.filter(|o| o.hash == hash) {
+                if o.matches_disk(&opts.output.join(rel)) {
+                    txn.keep(rel)?;
+                    return Ok((k, Stamp { fp: *fp, ..*o }, false));
+                }
             }
-            Ok((k, stamp, !unchanged))
+            txn.write(rel, &bytes)?;
+            Ok((k, Stamp::of_file(*fp, &bytes, &txn.path(rel))?, true))
         })
         .collect::<anyhow::Result<_>>()?;
 
     timer.lap("render");
-    let mut outputs: HashMap<String, Stamp> = if full {
-        HashMap::new()
-    } else {
-        cache.outputs.clone()
-    };
-    let mut writes = Vec::new();
-    for (k, stamp, written) in results {
-        if written {
-            writes.push(items[k].0.clone());
-        }
+    let mut outputs: HashMap<String, Stamp> = HashMap::with_capacity(items.len());
+    let mut written = 0;
+    for (k, stamp, w) in results {
+        written += w as usize;
         outputs.insert(items[k].0.clone(), stamp);
     }
-    let live: HashSet<&str> = items.iter().map(|i| i.0.as_str()).collect();
-    let deletes: Vec<String> = cache
+    let deleted = cache
         .outputs
         .keys()
-        .filter(|p| !live.contains(p.as_str()))
-        .cloned()
-        .collect();
-    outputs.retain(|p, _| live.contains(p.as_str()));
+        .filter(|p| !outputs.contains_key(p.as_str()))
+        .count();
     let report = Report {
         outputs: items.len(),
-        written: writes.len(),
-        deleted: if full { 0 } else { deletes.len() },
+        written,
+        deleted: if full { 0 } else { deleted },
         full,
         elapsed: Duration::ZERO,
     };
-    txn.commit(writes, deletes)?;
+    fault::at("staged")?;
+    txn.commit()?;
     timer.lap("commit");
+    fault::at("swapped")?;
+    change_log
+        .commit(&mut store)
+        .context("the new site is live, but its change log could not be stored")?;
+    drop(store);
     drop(renderer);
     if let (Some(dir), Some(data)) = (&opts.private_output, private) {
         let view = PrivateView {
@@ -846,12 +796,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         timer.lap("private");
     }
 
-    let new_cache = Cache {
-        format: CACHE_FORMAT,
-        version: binary_stamp(),
-        entries: site.entries,
-        outputs,
-    };
+    let new_cache = Cache::new(site.entries, outputs);
     // A build that changed nothing leaves the cache as it was.
     let same_entries = cache.entries.len() == new_cache.entries.len()
         && cache.entries.iter().zip(&new_cache.entries).all(|(a, b)| {
@@ -861,8 +806,10 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
                 && a.assets == b.assets
         });
     if !same_entries || new_cache.outputs != cache.outputs {
-        let bytes = postcard::to_stdvec(&new_cache)?;
-        crate::fsutil::write_atomic(&cache_file, &bytes)?;
+        // The site is live: an unsaved cache costs the next build time only.
+        if let Err(e) = new_cache.save(&cache_file) {
+            eprintln!("warning: the site is built, but the build cache was not saved: {e:#}");
+        }
     }
     timer.lap("cache save");
     Ok(Report {
@@ -1020,14 +967,14 @@ fn write_private_view(
         ));
     }
     crate::federation::keys::create_private_dir(dir.parent().unwrap_or(dir))?;
-    let out = Output::new_private(dir)?;
+    let out = Output::new_private(dir, dir.parent().unwrap_or(dir))?;
     let _lock = out.lock()?;
     out.recover()?;
-    let txn = out.begin(true)?;
+    let txn = out.begin()?;
     for (path, bytes) in &files {
         txn.write(path, bytes)?;
     }
-    txn.commit(Vec::new(), Vec::new())?;
+    txn.commit()?;
     crate::fsutil::write_atomic(&stamp_file, stamp.as_bytes())
 }
 
