@@ -57,10 +57,12 @@ fn private_data(store: &Store) -> anyhow::Result<PrivateData> {
         .collect();
     let mut threads = Vec::new();
     let mut unread = HashMap::new();
-    for (peer, _, n, _) in store.conversations()? {
+    // The store names the table for its other queries; these are named here.
+    for (peer, _, n, _) in store.at("messages", || store.conversations())? {
         let name = names.get(&peer).cloned().unwrap_or_else(|| peer.clone());
         unread.insert(peer.clone(), n);
-        threads.push((peer.clone(), name, store.messages(&peer)?));
+        let messages = store.at("messages", || store.messages(&peer))?;
+        threads.push((peer.clone(), name, messages));
     }
     Ok(PrivateData {
         friends,
