@@ -149,7 +149,7 @@ pub fn exchange(a: &Path, b: &Path) -> anyhow::Result<bool> {
             Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP) => Ok(false),
             _ => Err(e).with_context(|| {
                 format!(
-                    "cannot swap the new site into {} (is it read-only?)",
+                    "cannot swap the new site into {0} (is it read-only? `chmod -R u+w {0}`)",
                     b.display()
                 )
             }),

@@ -194,3 +194,80 @@ fn a_build_waiting_for_the_lock_says_so() {
     first.wait().unwrap();
     assert!(wait_exit(&mut second).success());
 }
+
+/// `chmod -R` of a whole tree: `write` on or off for everyone.
+fn set_writable(dir: &Path, writable: bool) {
+    use std::os::unix::fs::PermissionsExt as _;
+    // Children first when locking (a read-only folder hides nothing, but
+    // order keeps it simple both ways).
+    for e in walkdir::WalkDir::new(dir).contents_first(!writable) {
+        let e = e.unwrap();
+        let mode = e.metadata().unwrap().permissions().mode();
+        let mode = if writable {
+            mode | 0o200
+        } else {
+            mode & !0o222
+        };
+        std::fs::set_permissions(e.path(), std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+}
+
+/// Runs `build` as an unprivileged user: permissions do not bind root.
+fn build_unprivileged(root: &Path, args: &[&str]) -> std::process::Output {
+    // SAFETY: geteuid has no preconditions.
+    let root_user = unsafe { libc::geteuid() } == 0;
+    let mut cmd = if root_user {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN]);
+        c
+    } else {
+        Command::new(BIN)
+    };
+    cmd.arg("--root").arg(root).arg("build").args(args);
+    cmd.output()
+        .expect("run build (as root this needs setpriv)")
+}
+
+#[test]
+fn force_over_a_read_only_public_fails_clearly_and_blocks_nothing() {
+    let dir = site(10);
+    let root = dir.path();
+    post(root, 1, "one", "", "first");
+    ok(root, &["build"]);
+    if unsafe { libc::geteuid() } == 0 {
+        let status = Command::new("chown")
+            .args(["-R", "65534:65534"])
+            .arg(root)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        use std::os::unix::fs::PermissionsExt as _;
+        let parent = root.parent().unwrap();
+        assert!(std::fs::metadata(parent).unwrap().permissions().mode() & 0o001 != 0);
+    }
+    let public = root.join("public");
+    let before = snapshot(&public);
+    set_writable(&public, false);
+    for _ in 0..2 {
+        let out = build_unprivileged(root, &["--force"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{err}");
+        assert!(err.contains("read-only") && err.contains("public"), "{err}");
+        assert!(!err.contains("staging"), "{err}");
+        let staging: Vec<_> = walkdir::WalkDir::new(root.join(".social"))
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.path().to_string_lossy().contains("staging"))
+            .collect();
+        assert!(staging.is_empty(), "{staging:?}");
+        assert_eq!(snapshot(&public), before);
+    }
+    set_writable(&public, true);
+    let out = build_unprivileged(root, &["--force"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(snapshot(&public), before);
+}
