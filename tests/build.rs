@@ -327,10 +327,8 @@ fn bad_config_and_front_matter_fail_clearly_and_write_nothing() {
 
 #[test]
 fn leftovers_of_the_old_journal_are_confined_and_never_block() {
-    let dir = site(10);
+    let dir = built_site();
     let root = dir.path();
-    post(root, 1, "one", "", "first");
-    ok(root, &["build"]);
     let before = snapshot(&root.join("public"));
 
     // A planted journal entry pointing outside the output deletes nothing.
@@ -470,10 +468,8 @@ fn a_damaged_cache_is_ignored_and_an_unsaved_one_is_a_warning() {
 
 #[test]
 fn a_damaged_state_database_names_the_file_and_the_table() {
-    let dir = site(10);
+    let dir = built_site();
     let root = dir.path();
-    post(root, 1, "one", "", "first");
-    ok(root, &["build"]);
     let db = root.join(".social/state.db");
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute(

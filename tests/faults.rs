@@ -88,6 +88,16 @@ fn leftovers(root: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Staging trees left in the site's `.social/`.
+fn staging_in(root: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(root.join(".social"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.path().to_path_buf())
+        .filter(|p| p.to_string_lossy().contains("staging"))
+        .collect()
+}
+
 type Tree = BTreeMap<PathBuf, Vec<u8>>;
 
 /// Kills a build at each step, then builds normally: returns what was live
@@ -137,10 +147,8 @@ fn kill_9_during_full_and_incremental_builds_leaves_a_whole_site() {
 
 #[test]
 fn a_failed_build_publishes_nothing_and_leaves_no_staging() {
-    let dir = site(10);
+    let dir = built_site();
     let root = dir.path();
-    post(root, 1, "one", "", "first");
-    ok(root, &["build"]);
     let before = snapshot(&root.join("public"));
 
     // A real fault: a template that fails while pages are rendered.
@@ -159,13 +167,7 @@ fn a_failed_build_publishes_nothing_and_leaves_no_staging() {
     drop(rx);
     assert_eq!(snapshot(&root.join("public")), before);
     assert!(leftovers(root).is_empty(), "{:?}", leftovers(root));
-    let work: Vec<String> = walkdir::WalkDir::new(root.join(".social"))
-        .into_iter()
-        .filter_map(Result::ok)
-        .map(|e| e.path().display().to_string())
-        .filter(|p| p.contains("staging"))
-        .collect();
-    assert!(work.is_empty(), "staging left behind: {work:?}");
+    assert!(staging_in(root).is_empty(), "{:?}", staging_in(root));
 
     std::fs::remove_file(root.join("content/posts/2026-01-02-never.md")).unwrap();
     ok(root, &["build"]);
@@ -178,10 +180,8 @@ fn a_failed_build_publishes_nothing_and_leaves_no_staging() {
 
 #[test]
 fn a_build_waiting_for_the_lock_says_so() {
-    let dir = site(10);
+    let dir = built_site();
     let root = dir.path();
-    post(root, 1, "one", "", "first");
-    ok(root, &["build"]);
     let (mut first, rx1) = spawn_build(root, Some("pause:staged"));
     wait_for(&rx1, "paused at staged");
     let (mut second, rx2) = spawn_build(root, None);
@@ -230,10 +230,8 @@ fn build_unprivileged(root: &Path, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn force_over_a_read_only_public_fails_clearly_and_blocks_nothing() {
-    let dir = site(10);
+    let dir = built_site();
     let root = dir.path();
-    post(root, 1, "one", "", "first");
-    ok(root, &["build"]);
     if unsafe { libc::geteuid() } == 0 {
         let status = Command::new("chown")
             .args(["-R", "65534:65534"])
@@ -254,12 +252,7 @@ fn force_over_a_read_only_public_fails_clearly_and_blocks_nothing() {
         assert!(!out.status.success(), "{err}");
         assert!(err.contains("read-only") && err.contains("public"), "{err}");
         assert!(!err.contains("staging"), "{err}");
-        let staging: Vec<_> = walkdir::WalkDir::new(root.join(".social"))
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.path().to_string_lossy().contains("staging"))
-            .collect();
-        assert!(staging.is_empty(), "{staging:?}");
+        assert!(staging_in(root).is_empty(), "{:?}", staging_in(root));
         assert_eq!(snapshot(&public), before);
     }
     set_writable(&public, true);

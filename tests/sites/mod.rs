@@ -77,3 +77,11 @@ pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         })
         .collect()
 }
+
+/// A built site with one post, `one`.
+pub fn built_site() -> tempfile::TempDir {
+    let dir = site(10);
+    post(dir.path(), 1, "one", "", "first");
+    ok(dir.path(), &["build"]);
+    dir
+}
