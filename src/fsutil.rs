@@ -52,10 +52,7 @@ pub fn create_dir(dir: &Path, private: bool) -> anyhow::Result<()> {
 /// Writes a new file at `path` (mode 0600 if `private`), replacing a link
 /// rather than writing through it.
 pub fn write_new(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-        _ => {}
-    }
+    remove_tree(path)?;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -101,6 +98,42 @@ pub fn remove_temp_files(dir: &Path, prefix: &str) -> anyhow::Result<()> {
             let path = entry.path();
             std::fs::remove_file(&path)
                 .with_context(|| format!("cannot remove the leftover {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether `a` and `b` are the same file (hard links of one inode).
+pub fn same_inode(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        match (std::fs::metadata(a), std::fs::symlink_metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        false
+    }
+}
+
+/// Removes every file under `dir` whose path relative to it `keep` rejects,
+/// and the folders left empty.
+pub fn prune(dir: &Path, keep: &dyn Fn(&str) -> bool) -> anyhow::Result<()> {
+    for entry in walkdir::WalkDir::new(dir).min_depth(1).contents_first(true) {
+        let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+        let path = entry.path();
+        if entry.file_type().is_dir() {
+            let _ = std::fs::remove_dir(path); // fails when not empty: kept
+            continue;
+        }
+        let rel = path.strip_prefix(dir).unwrap_or(path).to_string_lossy();
+        if !keep(&rel) {
+            std::fs::remove_file(path)
+                .with_context(|| format!("cannot remove {}", path.display()))?;
         }
     }
     Ok(())

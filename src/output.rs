@@ -1,8 +1,10 @@
-//! Atomic output. Every build writes a complete new tree in a staging folder
+//! Atomic output. Every build makes a complete new tree in a staging folder
 //! — changed files written, unchanged ones hard-linked from the live tree —
 //! and swaps it in whole (`renameat2(RENAME_EXCHANGE)` on Linux). A build
 //! that fails or is killed leaves the live tree as it was; there is no
-//! journal to replay. The staging folder lives in the site's `.social/`
+//! journal to replay. The tree swapped out is kept and recycled as the next
+//! staging tree, so a build touches only what changed instead of making and
+//! deleting every folder. The staging folder lives in the site's `.social/`
 //! when that is on the output's file system (a rename cannot cross file
 //! systems), otherwise hidden beside the output.
 
@@ -13,6 +15,8 @@ use std::path::{Path, PathBuf};
 pub struct Output {
     pub dir: PathBuf,
     staging: PathBuf,
+    /// The tree the last build swapped out, recycled by the next one.
+    previous: PathBuf,
     lock: PathBuf,
     /// Files left beside the output by older versions (journal, staging).
     legacy: Vec<PathBuf>,
@@ -36,18 +40,17 @@ impl Output {
         let legacy = vec![beside("staging"), beside("journal")];
         let builds = work.join("build");
         crate::federation::keys::create_private_dir(&builds)?;
-        let (staging, lock) = if fsutil::same_file_system(&builds, parent) {
-            // One name per output folder, so two outputs never share one.
-            let key = xxhash_rust::xxh3::xxh3_64(dir.to_string_lossy().as_bytes());
-            let side = |what: &str| builds.join(format!("{name}-{key:016x}.{what}"));
-            (side("staging"), side("lock"))
-        } else {
-            (beside("staging"), beside("lock"))
+        let key = xxhash_rust::xxh3::xxh3_64(dir.to_string_lossy().as_bytes());
+        // One name per output folder, so two outputs never share one.
+        let side = |what: &str| match fsutil::same_file_system(&builds, parent) {
+            true => builds.join(format!("{name}-{key:016x}.{what}")),
+            false => beside(what),
         };
         Ok(Output {
             dir: dir.to_path_buf(),
-            staging,
-            lock,
+            staging: side("staging"),
+            previous: side("previous"),
+            lock: side("lock"),
             legacy,
             private: false,
         })
@@ -88,9 +91,16 @@ impl Output {
     }
 
     pub fn begin(&self) -> anyhow::Result<Txn<'_>> {
-        fsutil::create_dir(&self.staging, self.private)?;
+        let recycled =
+            self.previous.is_dir() && std::fs::rename(&self.previous, &self.staging).is_ok();
+        if !recycled {
+            fsutil::remove_tree(&self.previous)
+                .with_context(|| format!("cannot remove {}", self.previous.display()))?;
+            fsutil::create_dir(&self.staging, self.private)?;
+        }
         Ok(Txn {
             out: self,
+            recycled,
             done: false,
         })
     }
@@ -100,15 +110,33 @@ impl Output {
 /// failed build frees the space it took.
 pub struct Txn<'a> {
     out: &'a Output,
+    /// The staging tree is an older site: every file must be checked.
+    recycled: bool,
     done: bool,
 }
 
 impl Txn<'_> {
     fn staged(&self, rel: &str) -> anyhow::Result<PathBuf> {
         let path = self.out.staging.join(rel);
-        if let Some(p) = path.parent() {
-            fsutil::create_dir(p, self.out.private)?;
+        let Some(parent) = path.parent() else {
+            return Ok(path);
+        };
+        if fsutil::create_dir(parent, self.out.private).is_err() && self.recycled {
+            // A recycled tree may hold a file where a folder goes now.
+            let mut at = self.out.staging.clone();
+            for part in Path::new(rel)
+                .parent()
+                .into_iter()
+                .flat_map(Path::components)
+            {
+                at.push(part);
+                if at.is_file() {
+                    fsutil::remove_tree(&at)
+                        .with_context(|| format!("cannot remove {}", at.display()))?;
+                }
+            }
         }
+        fsutil::create_dir(parent, self.out.private)?;
         Ok(path)
     }
 
@@ -124,6 +152,12 @@ impl Txn<'_> {
     pub fn keep(&self, rel: &str) -> anyhow::Result<()> {
         let from = self.out.dir.join(rel);
         let to = self.staged(rel)?;
+        if self.recycled {
+            if fsutil::same_inode(&from, &to) {
+                return Ok(()); // already the live file
+            }
+            fsutil::remove_tree(&to).with_context(|| format!("cannot remove {}", to.display()))?;
+        }
         if std::fs::hard_link(&from, &to).is_err() {
             std::fs::copy(&from, &to).with_context(|| format!("cannot copy {}", from.display()))?;
         }
@@ -135,15 +169,29 @@ impl Txn<'_> {
         self.out.staging.join(rel)
     }
 
-    /// Makes the new tree live in one step.
-    pub fn commit(mut self) -> anyhow::Result<()> {
-        self.done = true;
+    /// Makes the new tree live in one step. `live` says which paths belong
+    /// to it; anything else a recycled tree holds is removed first.
+    pub fn commit(mut self, live: &dyn Fn(&str) -> bool) -> anyhow::Result<()> {
         let out = self.out;
-        let result = swap(&out.staging, &out.dir);
-        if result.is_err() {
-            let _ = fsutil::remove_tree(&out.staging);
+        if self.recycled {
+            fsutil::prune(&out.staging, live)?;
         }
-        result
+        self.done = true;
+        if let Err(e) = swap(&out.staging, &out.dir) {
+            let _ = fsutil::remove_tree(&out.staging);
+            return Err(e);
+        }
+        // The staging folder now holds the previous site: keep it to recycle.
+        if out.staging.exists() {
+            if let Err(e) = std::fs::rename(&out.staging, &out.previous) {
+                let _ = fsutil::remove_tree(&out.staging);
+                eprintln!(
+                    "warning: the new site is live, but the previous one could not be kept at {}: {e}",
+                    out.previous.display()
+                );
+            }
+        }
+        Ok(())
     }
 }
 
@@ -160,36 +208,26 @@ impl Drop for Txn<'_> {
     }
 }
 
-/// Puts `new` where `old` is. On Linux both trees are exchanged atomically;
-/// elsewhere there is a moment with no tree at `old`. The previous tree is
-/// removed afterwards; failing that is only a warning (the site is live),
-/// and the next build removes it.
+/// Puts `new` where `old` is; the previous tree, if any, is left at `new`.
+/// On Linux both trees are exchanged atomically; elsewhere there is a
+/// moment with no tree at `old`.
 fn swap(new: &Path, old: &Path) -> anyhow::Result<()> {
     if !old.exists() {
         return std::fs::rename(new, old)
             .with_context(|| format!("cannot move the new site to {}", old.display()));
     }
-    if !fsutil::exchange(new, old)? {
-        let previous = new.with_extension("previous");
-        fsutil::remove_tree(&previous)
-            .with_context(|| format!("cannot remove {}", previous.display()))?;
-        std::fs::rename(old, &previous).with_context(|| {
-            format!(
-                "cannot move {} aside to replace it (is it read-only?)",
-                old.display()
-            )
-        })?;
-        std::fs::rename(new, old)
-            .with_context(|| format!("cannot move the new site to {}", old.display()))?;
-        std::fs::rename(&previous, new)
-            .with_context(|| format!("cannot move {} away", previous.display()))?;
+    if fsutil::exchange(new, old)? {
+        return Ok(());
     }
-    // `new` now holds the previous site.
-    if let Err(e) = fsutil::remove_tree(new) {
-        eprintln!(
-            "warning: the new site is live, but the previous one at {} cannot be removed: {e}",
-            new.display()
-        );
-    }
-    Ok(())
+    let aside = new.with_extension("aside");
+    fsutil::remove_tree(&aside).with_context(|| format!("cannot remove {}", aside.display()))?;
+    std::fs::rename(old, &aside).with_context(|| {
+        format!(
+            "cannot move {} aside to replace it (is it read-only?)",
+            old.display()
+        )
+    })?;
+    std::fs::rename(new, old)
+        .with_context(|| format!("cannot move the new site to {}", old.display()))?;
+    std::fs::rename(&aside, new).with_context(|| format!("cannot move {} away", aside.display()))
 }

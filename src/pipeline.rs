@@ -779,7 +779,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         elapsed: Duration::ZERO,
     };
     fault::at("staged")?;
-    txn.commit()?;
+    txn.commit(&|rel| outputs.contains_key(rel))?;
     timer.lap("commit");
     fault::at("swapped")?;
     change_log
@@ -976,7 +976,7 @@ fn write_private_view(
     for (path, bytes) in &files {
         txn.write(path, bytes)?;
     }
-    txn.commit()?;
+    txn.commit(&|rel| files.iter().any(|(p, _)| p == rel))?;
     crate::fsutil::write_atomic(&stamp_file, stamp.as_bytes())
 }
 

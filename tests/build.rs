@@ -605,3 +605,41 @@ fn publish_runs_the_deploy_command_and_stops_when_it_fails() {
         "{err}"
     );
 }
+
+#[test]
+fn incremental_builds_match_a_fresh_build_at_every_step() {
+    let dir = site(3);
+    let root = dir.path();
+    for d in 1..=6 {
+        post(root, d, &format!("p{d}"), "", "text");
+    }
+    write(root, "static/thing.txt", "a file");
+    let fresh = root.join("fresh");
+    let same_as_fresh = |step: &str| {
+        ok(root, &["build"]);
+        let _ = std::fs::remove_dir_all(&fresh);
+        ok(
+            root,
+            &["build", "--force", "--output", fresh.to_str().unwrap()],
+        );
+        assert_eq!(
+            snapshot(&root.join("public")),
+            snapshot(&fresh),
+            "after {step}"
+        );
+    };
+    same_as_fresh("the first build");
+    post(root, 2, "p2", "", "edited");
+    same_as_fresh("an edit");
+    std::fs::remove_file(root.join("content/posts/2026-01-03-p3.md")).unwrap();
+    same_as_fresh("a deletion");
+    // A file becomes a folder and back, through recycled trees.
+    std::fs::remove_file(root.join("static/thing.txt")).unwrap();
+    write(root, "static/thing.txt/inner.txt", "now a folder");
+    post(root, 9, "p9", "", "added");
+    same_as_fresh("a file turned folder");
+    std::fs::remove_dir_all(root.join("static/thing.txt")).unwrap();
+    write(root, "static/thing.txt", "a file again");
+    same_as_fresh("a folder turned file");
+    same_as_fresh("no change");
+}
