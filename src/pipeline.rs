@@ -665,7 +665,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
                 })
         })
         .collect();
-    // Rewriting most of the site is done as one swap of the whole tree.
+    // Reported as a full build when most of the site is rewritten.
     let full = opts.force
         || cache.outputs.is_empty()
         || !opts.output.is_dir()
@@ -703,8 +703,8 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
     let txn = out.begin()?;
     let dirty_set: HashSet<usize> = dirty.iter().copied().collect();
 
-    // (index, new stamp, written?)
-    // Every build stages a whole tree: written files and links to kept ones.
+    // Every build stages a whole tree: written files and links to kept
+    // ones. (index, new stamp, written?)
     let results: Vec<(usize, Stamp, bool)> = (0..items.len())
         .into_par_iter()
         .map(|k| {
