@@ -151,11 +151,11 @@ impl Txn<'_> {
     /// rsync-style deploys skip it.
     pub fn keep(&self, rel: &str) -> anyhow::Result<()> {
         let from = self.out.dir.join(rel);
+        if self.recycled && fsutil::same_inode(&from, &self.out.staging.join(rel)) {
+            return Ok(()); // already the live file
+        }
         let to = self.staged(rel)?;
         if self.recycled {
-            if fsutil::same_inode(&from, &to) {
-                return Ok(()); // already the live file
-            }
             fsutil::remove_tree(&to).with_context(|| format!("cannot remove {}", to.display()))?;
         }
         if std::fs::hard_link(&from, &to).is_err() {

@@ -700,7 +700,12 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
     };
     timer.lap("markdown");
     let renderer = Renderer::new(&site, &theme, &htmls)?;
-    let txn = out.begin()?;
+    // Nothing to write or remove: the live tree stays, no staging at all.
+    let untouched = dirty.is_empty()
+        && opts.output.is_dir()
+        && cache.outputs.len() == items.len()
+        && items.iter().all(|i| cache.outputs.contains_key(&i.0));
+    let txn = (!untouched).then(|| out.begin()).transpose()?;
     let dirty_set: HashSet<usize> = dirty.iter().copied().collect();
 
     // Every build stages a whole tree: written files and links to kept
@@ -711,7 +716,9 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
             let (rel, fp, src) = &items[k];
             let old = cache.outputs.get(rel);
             if !dirty_set.contains(&k) {
-                txn.keep(rel)?;
+                if let Some(txn) = &txn {
+                    txn.keep(rel)?;
+                }
                 return Ok((
                     k,
                     *old.ok_or_else(|| anyhow!("internal: no stamp for {rel}"))?,
@@ -746,6 +753,9 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
                     .cloned()
                     .ok_or_else(|| anyhow!("internal: feed document {rel} was not prepared"))?,
             };
+            let txn = txn
+                .as_ref()
+                .ok_or_else(|| anyhow!("internal: {rel} changed in an untouched build"))?;
             let hash = xxhash_rust::xxh3::xxh3_128(&bytes);
             // Same bytes as the intact live file: keep it (and its mtime).
             if let Some(o) = old.filter(|o| o.hash == hash) {
@@ -779,7 +789,9 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         elapsed: Duration::ZERO,
     };
     fault::at("staged")?;
-    txn.commit(&|rel| outputs.contains_key(rel))?;
+    if let Some(txn) = txn {
+        txn.commit(&|rel| outputs.contains_key(rel))?;
+    }
     timer.lap("commit");
     fault::at("swapped")?;
     change_log
