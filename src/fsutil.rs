@@ -103,38 +103,21 @@ pub fn remove_temp_files(dir: &Path, prefix: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Whether `a` and `b` are the same file (hard links of one inode).
-pub fn same_inode(a: &Path, b: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt as _;
-        match (std::fs::metadata(a), std::fs::symlink_metadata(b)) {
-            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
-            _ => false,
-        }
+/// Removes the file `dir/rel` (missing, or now a folder, is fine) and the
+/// folders that leaves empty, up to `dir`.
+pub fn remove_file_and_empty_parents(dir: &Path, rel: &str) -> anyhow::Result<()> {
+    let path = dir.join(rel);
+    match std::fs::symlink_metadata(&path) {
+        Ok(m) if !m.is_dir() => std::fs::remove_file(&path)
+            .with_context(|| format!("cannot remove {}", path.display()))?,
+        _ => return Ok(()),
     }
-    #[cfg(not(unix))]
-    {
-        let _ = (a, b);
-        false
-    }
-}
-
-/// Removes every file under `dir` whose path relative to it `keep` rejects,
-/// and the folders left empty.
-pub fn prune(dir: &Path, keep: &dyn Fn(&str) -> bool) -> anyhow::Result<()> {
-    for entry in walkdir::WalkDir::new(dir).min_depth(1).contents_first(true) {
-        let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
-        let path = entry.path();
-        if entry.file_type().is_dir() {
-            let _ = std::fs::remove_dir(path); // fails when not empty: kept
-            continue;
+    let mut at = path.parent();
+    while let Some(p) = at.filter(|p| *p != dir && p.starts_with(dir)) {
+        if std::fs::remove_dir(p).is_err() {
+            break; // not empty
         }
-        let rel = path.strip_prefix(dir).unwrap_or(path).to_string_lossy();
-        if !keep(&rel) {
-            std::fs::remove_file(path)
-                .with_context(|| format!("cannot remove {}", path.display()))?;
-        }
+        at = p.parent();
     }
     Ok(())
 }

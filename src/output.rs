@@ -10,13 +10,19 @@
 
 use crate::fsutil;
 use anyhow::{anyhow, Context as _};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+
+mod recycle;
+use recycle::Manifest;
 
 pub struct Output {
     pub dir: PathBuf,
     staging: PathBuf,
-    /// The tree the last build swapped out, recycled by the next one.
+    /// The tree the last build swapped out, recycled by the next one,
+    /// and what it holds.
     previous: PathBuf,
+    manifest: PathBuf,
     lock: PathBuf,
     /// Files left beside the output by older versions (journal, staging).
     legacy: Vec<PathBuf>,
@@ -50,6 +56,7 @@ impl Output {
             dir: dir.to_path_buf(),
             staging: side("staging"),
             previous: side("previous"),
+            manifest: side("manifest"),
             lock: side("lock"),
             legacy,
             private: false,
@@ -91,18 +98,36 @@ impl Output {
     }
 
     pub fn begin(&self) -> anyhow::Result<Txn<'_>> {
-        let recycled =
-            self.previous.is_dir() && std::fs::rename(&self.previous, &self.staging).is_ok();
-        if !recycled {
-            fsutil::remove_tree(&self.previous)
-                .with_context(|| format!("cannot remove {}", self.previous.display()))?;
-            fsutil::create_dir(&self.staging, self.private)?;
+        // The manifest describes the tree only until it is changed.
+        let manifest = Manifest::load(&self.manifest);
+        self.forget_previous()?;
+        let recycled = manifest
+            .filter(|_| self.previous.is_dir())
+            .filter(|_| std::fs::rename(&self.previous, &self.staging).is_ok());
+        match &recycled {
+            Some(m) => {
+                for rel in &m.stale {
+                    fsutil::remove_file_and_empty_parents(&self.staging, rel)?;
+                }
+            }
+            None => {
+                fsutil::remove_tree(&self.previous)
+                    .with_context(|| format!("cannot remove {}", self.previous.display()))?;
+                fsutil::create_dir(&self.staging, self.private)?;
+            }
         }
         Ok(Txn {
             out: self,
-            recycled,
+            same: recycled.map(|m| m.same),
             done: false,
         })
+    }
+
+    /// Stops the swapped-out tree from being recycled (what it holds is no
+    /// longer known); the next build removes it.
+    pub fn forget_previous(&self) -> anyhow::Result<()> {
+        fsutil::remove_tree(&self.manifest)
+            .with_context(|| format!("cannot remove {}", self.manifest.display()))
     }
 }
 
@@ -110,8 +135,8 @@ impl Output {
 /// failed build frees the space it took.
 pub struct Txn<'a> {
     out: &'a Output,
-    /// The staging tree is an older site: every file must be checked.
-    recycled: bool,
+    /// A recycled staging tree: its files that are the live ones.
+    same: Option<HashSet<String>>,
     done: bool,
 }
 
@@ -121,7 +146,7 @@ impl Txn<'_> {
         let Some(parent) = path.parent() else {
             return Ok(path);
         };
-        if fsutil::create_dir(parent, self.out.private).is_err() && self.recycled {
+        if fsutil::create_dir(parent, self.out.private).is_err() && self.same.is_some() {
             // A recycled tree may hold a file where a folder goes now.
             let mut at = self.out.staging.clone();
             for part in Path::new(rel)
@@ -151,11 +176,11 @@ impl Txn<'_> {
     /// rsync-style deploys skip it.
     pub fn keep(&self, rel: &str) -> anyhow::Result<()> {
         let from = self.out.dir.join(rel);
-        if self.recycled && fsutil::same_inode(&from, &self.out.staging.join(rel)) {
+        if self.same.as_ref().is_some_and(|s| s.contains(rel)) {
             return Ok(()); // already the live file
         }
         let to = self.staged(rel)?;
-        if self.recycled {
+        if self.same.is_some() {
             fsutil::remove_tree(&to).with_context(|| format!("cannot remove {}", to.display()))?;
         }
         if std::fs::hard_link(&from, &to).is_err() {
@@ -170,25 +195,53 @@ impl Txn<'_> {
     }
 
     /// Makes the new tree live in one step. `live` says which paths belong
-    /// to it; anything else a recycled tree holds is removed first.
-    pub fn commit(mut self, live: &dyn Fn(&str) -> bool) -> anyhow::Result<()> {
+    /// to it; `kept` are those carried over from the live tree; `old` is every
+    /// file the live tree holds, if known (then the tree swapped out is kept
+    /// with a manifest, to recycle).
+    pub fn commit(
+        mut self,
+        live: &dyn Fn(&str) -> bool,
+        kept: &[&str],
+        old: Option<&[&str]>,
+    ) -> anyhow::Result<()> {
         let out = self.out;
-        if self.recycled {
-            fsutil::prune(&out.staging, live)?;
+        if let Some(same) = &self.same {
+            // Files of the recycled tree that no page needs any more.
+            for rel in same.iter().filter(|r| !live(r)) {
+                fsutil::remove_file_and_empty_parents(&out.staging, rel)?;
+            }
         }
         self.done = true;
         if let Err(e) = swap(&out.staging, &out.dir) {
             let _ = fsutil::remove_tree(&out.staging);
             return Err(e);
         }
-        // The staging folder now holds the previous site: keep it to recycle.
-        if out.staging.exists() {
-            if let Err(e) = std::fs::rename(&out.staging, &out.previous) {
-                let _ = fsutil::remove_tree(&out.staging);
-                eprintln!(
-                    "warning: the new site is live, but the previous one could not be kept at {}: {e}",
-                    out.previous.display()
-                );
+        if !out.staging.exists() {
+            return Ok(()); // there was no previous site
+        }
+        let kept_set: HashSet<&str> = kept.iter().copied().collect();
+        let manifest = old.map(|old| Manifest {
+            same: kept.iter().map(|r| r.to_string()).collect(),
+            stale: old
+                .iter()
+                .filter(|r| !kept_set.contains(*r))
+                .map(|r| r.to_string())
+                .collect(),
+        });
+        let kept_previous = manifest.is_some()
+            && std::fs::rename(&out.staging, &out.previous).is_ok()
+            && manifest
+                .as_ref()
+                .is_some_and(|m| m.save(&out.manifest).is_ok());
+        if !kept_previous {
+            let _ = out.forget_previous();
+            for tree in [&out.staging, &out.previous] {
+                if let Err(e) = fsutil::remove_tree(tree) {
+                    eprintln!(
+                        "warning: the new site is live, but the previous one at {} cannot be removed: {e}",
+                        tree.display()
+                    );
+                }
             }
         }
         Ok(())

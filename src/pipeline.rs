@@ -771,11 +771,14 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
 
     timer.lap("render");
     let mut outputs: HashMap<String, Stamp> = HashMap::with_capacity(items.len());
-    let mut written = 0;
+    let mut kept = Vec::with_capacity(items.len());
     for (k, stamp, w) in results {
-        written += w as usize;
+        if !w {
+            kept.push(k);
+        }
         outputs.insert(items[k].0.clone(), stamp);
     }
+    let written = items.len() - kept.len();
     let deleted = cache
         .outputs
         .keys()
@@ -790,7 +793,11 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
     };
     fault::at("staged")?;
     if let Some(txn) = txn {
-        txn.commit(&|rel| outputs.contains_key(rel))?;
+        let kept: Vec<&str> = kept.iter().map(|&k| items[k].0.as_str()).collect();
+        // What the live tree holds is known only from a trusted cache.
+        let old: Option<Vec<&str>> =
+            (!cache.outputs.is_empty()).then(|| cache.outputs.keys().map(String::as_str).collect());
+        txn.commit(&|rel| outputs.contains_key(rel), &kept, old.as_deref())?;
     }
     timer.lap("commit");
     fault::at("swapped")?;
@@ -823,6 +830,8 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         // The site is live: an unsaved cache costs the next build time only.
         if let Err(e) = new_cache.save(&cache_file) {
             eprintln!("warning: the site is built, but the build cache was not saved: {e:#}");
+            // The next build cannot know what the swapped-out tree holds.
+            out.forget_previous()?;
         }
     }
     timer.lap("cache save");
@@ -988,7 +997,7 @@ fn write_private_view(
     for (path, bytes) in &files {
         txn.write(path, bytes)?;
     }
-    txn.commit(&|rel| files.iter().any(|(p, _)| p == rel))?;
+    txn.commit(&|rel| files.iter().any(|(p, _)| p == rel), &[], None)?;
     crate::fsutil::write_atomic(&stamp_file, stamp.as_bytes())
 }
 
