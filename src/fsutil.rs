@@ -17,20 +17,12 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     replace(path, bytes, true)
 }
 
-/// Creates `dir` and its missing parents; 0700 when `private`.
-pub fn create_dirs(dir: &Path, private: bool) -> anyhow::Result<()> {
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
+/// A private folder (0700), closed even if an older version made it open
+/// to others.
+pub fn create_closed_dir(dir: &Path) -> anyhow::Result<()> {
+    create_dir(dir, true)?;
     #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::DirBuilderExt as _;
-        b.mode(0o700);
-    }
-    b.create(dir)
-        .with_context(|| format!("cannot create {}", dir.display()))?;
-    #[cfg(unix)]
-    if private {
-        // A folder made by an older version may be open to others.
+    {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
             .with_context(|| format!("cannot restrict {}", dir.display()))?;
@@ -40,7 +32,11 @@ pub fn create_dirs(dir: &Path, private: bool) -> anyhow::Result<()> {
 
 fn replace(path: &Path, bytes: &[u8], private: bool) -> anyhow::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    create_dirs(dir, private)?;
+    if private {
+        create_closed_dir(dir)?;
+    } else {
+        create_dir(dir, false)?;
+    }
     let name = path
         .file_name()
         .map_or("file".into(), |n| n.to_string_lossy());
@@ -74,27 +70,186 @@ pub fn create_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     f.sync_all()
 }
 
+/// Creates `dir` and its parents; `private` ones are mode 0700.
+pub fn create_dir(dir: &Path, private: bool) -> anyhow::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::DirBuilderExt as _;
+        b.mode(0o700);
+    }
+    b.create(dir)
+        .with_context(|| format!("cannot create {}", dir.display()))
+}
+
+/// Writes a new file at `path` (mode 0600 if `private`), replacing a link
+/// rather than writing through it.
+pub fn write_new(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
+    remove_tree(path)?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        opts.mode(0o600);
+    }
+    opts.open(path)?.write_all(bytes)
+}
+
+/// Removes a file or a whole tree; missing is fine. Folders made read-only
+/// are made writable first, so a read-only tree cannot block later builds.
+pub fn remove_tree(path: &Path) -> std::io::Result<()> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if !meta.is_dir() {
+        return std::fs::remove_file(path);
+    }
+    if std::fs::remove_dir_all(path).is_ok() {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    for entry in walkdir::WalkDir::new(path).into_iter().flatten() {
+        use std::os::unix::fs::PermissionsExt as _;
+        if entry.file_type().is_dir() {
+            let _ = std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o700));
+        }
+    }
+    std::fs::remove_dir_all(path)
+}
+
+/// Removes the files in `dir` whose names start with `prefix` (temporary
+/// files a killed process leaked).
+pub fn remove_temp_files(dir: &Path, prefix: &str) -> anyhow::Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(prefix) {
+            let path = entry.path();
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove the leftover {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes the file `dir/rel` (missing, or now a folder, is fine) and the
+/// folders that leaves empty, up to `dir`.
+pub fn remove_file_and_empty_parents(dir: &Path, rel: &str) -> anyhow::Result<()> {
+    let path = dir.join(rel);
+    match std::fs::symlink_metadata(&path) {
+        Ok(m) if !m.is_dir() => std::fs::remove_file(&path)
+            .with_context(|| format!("cannot remove {}", path.display()))?,
+        _ => return Ok(()),
+    }
+    let mut at = path.parent();
+    while let Some(p) = at.filter(|p| *p != dir && p.starts_with(dir)) {
+        if std::fs::remove_dir(p).is_err() {
+            break; // not empty
+        }
+        at = p.parent();
+    }
+    Ok(())
+}
+
+/// Whether `a` and `b` (existing folders) are on one file system, so a
+/// rename can move things between them.
+pub fn same_file_system(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        a.parent() == b.parent()
+    }
+}
+
+/// Exchanges `a` and `b` atomically. `Ok(false)`: not supported here (the
+/// caller falls back to two renames).
+pub fn exchange(a: &Path, b: &Path) -> anyhow::Result<bool> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let ca = std::ffi::CString::new(a.as_os_str().as_bytes())?;
+        let cb = std::ffi::CString::new(b.as_os_str().as_bytes())?;
+        // SAFETY: two valid NUL-terminated paths; renameat2 does not retain them.
+        let rc = unsafe {
+            libc::renameat2(
+                libc::AT_FDCWD,
+                ca.as_ptr(),
+                libc::AT_FDCWD,
+                cb.as_ptr(),
+                libc::RENAME_EXCHANGE,
+            )
+        };
+        if rc == 0 {
+            return Ok(true);
+        }
+        let e = std::io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP) => Ok(false),
+            _ => Err(e).with_context(|| {
+                format!(
+                    "cannot swap the new site into {0} (is it read-only? `chmod -R u+w {0}`)",
+                    b.display()
+                )
+            }),
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (a, b);
+        Ok(false)
+    }
+}
+
 /// An exclusive advisory lock held until dropped (one build per output at a time).
 pub struct Lock(#[allow(dead_code)] File);
 
 impl Lock {
-    pub fn acquire(path: &Path) -> anyhow::Result<Lock> {
-        let file = std::fs::OpenOptions::new()
+    /// Takes the lock at `path`; while `what` holds it, says on stderr that
+    /// it waits, and for which process.
+    pub fn acquire(path: &Path, what: &str) -> anyhow::Result<Lock> {
+        let mut file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
+            .read(true)
             .write(true)
             .open(path)
             .with_context(|| format!("cannot open lock file {}", path.display()))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::io::AsRawFd;
-            // SAFETY: flock on a file descriptor we own; blocks until the lock is free.
-            let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
-            if rc != 0 {
-                return Err(std::io::Error::last_os_error())
-                    .with_context(|| format!("cannot lock {}", path.display()));
+        // Called through the trait: std's inherent `try_lock` is newer than our MSRV.
+        match fs4::FileExt::try_lock(&file) {
+            Ok(()) => {}
+            Err(fs4::TryLockError::WouldBlock) => {
+                let holder = std::fs::read_to_string(path).unwrap_or_default();
+                let holder = match holder.trim() {
+                    "" => String::new(),
+                    pid => format!(", process {pid}"),
+                };
+                eprintln!(
+                    "waiting for {what} to finish (lock {}{holder})",
+                    path.display()
+                );
+                fs4::FileExt::lock(&file)
+                    .with_context(|| format!("cannot lock {}", path.display()))?;
+            }
+            Err(fs4::TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("cannot lock {}", path.display()))
             }
         }
+        // Tell the next waiter who holds it.
+        let _ = file
+            .set_len(0)
+            .and_then(|()| file.write_all(std::process::id().to_string().as_bytes()));
         Ok(Lock(file))
     }
 }

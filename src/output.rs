@@ -1,30 +1,39 @@
-//! Atomic output. A full build writes a complete tree beside the output folder
-//! and swaps it in with one rename. An incremental build stages only changed
-//! files, records the batch in a journal, then renames them into place; a
-//! crash before the journal exists leaves the old site, after it the next run
-//! finishes the batch. Either way no reader sees a half-written file.
+//! Atomic output. Every build makes a complete new tree in a staging folder
+//! — changed files written, unchanged ones hard-linked from the live tree —
+//! and swaps it in whole (`renameat2(RENAME_EXCHANGE)` on Linux). A build
+//! that fails or is killed leaves the live tree as it was; there is no
+//! journal to replay. The tree swapped out is kept and recycled as the next
+//! staging tree, so a build touches only what changed instead of making and
+//! deleting every folder. The staging folder lives in the site's `.social/`
+//! when that is on the output's file system (a rename cannot cross file
+//! systems), otherwise hidden beside the output.
 
+use crate::fsutil;
 use anyhow::{anyhow, Context as _};
-use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+
+mod recycle;
+use recycle::Manifest;
 
 pub struct Output {
     pub dir: PathBuf,
     staging: PathBuf,
-    journal: PathBuf,
+    /// The tree the last build swapped out, recycled by the next one,
+    /// and what it holds.
+    previous: PathBuf,
+    manifest: PathBuf,
     lock: PathBuf,
+    /// Files left beside the output by older versions (journal, staging).
+    legacy: Vec<PathBuf>,
     /// Files readable by the owner only (the private view).
     private: bool,
 }
 
-#[derive(Serialize, Deserialize)]
-struct Journal {
-    writes: Vec<String>,
-    deletes: Vec<String>,
-}
-
 impl Output {
-    pub fn new(dir: &Path) -> anyhow::Result<Output> {
+    /// The output `dir` of the site whose private folder is `work`
+    /// (`<site>/.social`).
+    pub fn new(dir: &Path, work: &Path) -> anyhow::Result<Output> {
         let name = dir
             .file_name()
             .ok_or_else(|| anyhow!("output folder {} has no name", dir.display()))?
@@ -33,196 +42,249 @@ impl Output {
         let parent = dir.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
-        let side = |what: &str| parent.join(format!(".{name}.microsocial-{what}"));
+        let beside = |what: &str| parent.join(format!(".{name}.microsocial-{what}"));
+        let legacy = vec![beside("staging"), beside("journal")];
+        let builds = work.join("build");
+        crate::federation::keys::create_private_dir(&builds)?;
+        let key = xxhash_rust::xxh3::xxh3_64(dir.to_string_lossy().as_bytes());
+        // One name per output folder, so two outputs never share one.
+        let side = |what: &str| match fsutil::same_file_system(&builds, parent) {
+            true => builds.join(format!("{name}-{key:016x}.{what}")),
+            false => beside(what),
+        };
         Ok(Output {
             dir: dir.to_path_buf(),
             staging: side("staging"),
-            journal: side("journal"),
+            previous: side("previous"),
+            manifest: side("manifest"),
             lock: side("lock"),
+            legacy,
             private: false,
         })
     }
 
-    /// An output whose files are created mode 0600.
-    pub fn new_private(dir: &Path) -> anyhow::Result<Output> {
+    /// An output whose files are created mode 0600 and folders 0700.
+    pub fn new_private(dir: &Path, work: &Path) -> anyhow::Result<Output> {
         if dir.is_dir() {
             // Made open to others by an older version: close it.
-            crate::fsutil::create_dirs(dir, true)?;
+            fsutil::create_closed_dir(dir)?;
         }
         Ok(Output {
             private: true,
-            ..Output::new(dir)?
+            ..Output::new(dir, work)?
         })
     }
 
-    /// Blocks until no other build writes this output.
-    pub fn lock(&self) -> anyhow::Result<crate::fsutil::Lock> {
-        crate::fsutil::Lock::acquire(&self.lock)
+    /// Blocks until no other build writes this output, saying so if it waits.
+    pub fn lock(&self) -> anyhow::Result<fsutil::Lock> {
+        let what = format!("another build of {}", self.dir.display());
+        fsutil::Lock::acquire(&self.lock, &what)
     }
 
-    /// Finishes a committed batch left by a killed build, or drops an
-    /// uncommitted one. Call with the lock held.
+    /// Removes what a killed build left: its staging tree, and the journal,
+    /// staging and temporary files of older versions. A journal is never
+    /// replayed: the next build compares the live tree with the cache and
+    /// rewrites what differs. Call with the lock held.
     pub fn recover(&self) -> anyhow::Result<()> {
-        if self.journal.exists() {
-            let bytes = std::fs::read(&self.journal)
-                .with_context(|| format!("cannot read {}", self.journal.display()))?;
-            let journal: Journal = serde_json::from_slice(&bytes)
-                .with_context(|| format!("corrupt build journal {}", self.journal.display()))?;
-            self.apply(&journal)?;
+        let mut stale = self.legacy.clone();
+        stale.push(self.staging.clone());
+        for path in &stale {
+            fsutil::remove_tree(path).with_context(|| {
+                format!(
+                    "cannot remove {} left by an earlier build; remove it by hand",
+                    path.display()
+                )
+            })?;
         }
-        if self.staging.exists() {
-            std::fs::remove_dir_all(&self.staging)
-                .with_context(|| format!("cannot remove {}", self.staging.display()))?;
-        }
-        Ok(())
+        let parent = self.dir.parent().unwrap_or(Path::new("."));
+        let name = self.dir.file_name().unwrap_or_default().to_string_lossy();
+        fsutil::remove_temp_files(parent, &format!("..{name}.microsocial-journal.tmp"))
     }
 
-    pub fn begin(&self, full: bool) -> anyhow::Result<Txn<'_>> {
-        crate::fsutil::create_dirs(&self.staging, self.private)?;
-        Ok(Txn { out: self, full })
+    pub fn begin(&self) -> anyhow::Result<Txn<'_>> {
+        // The manifest describes the tree only until it is changed.
+        let manifest = Manifest::load(&self.manifest);
+        self.forget_previous()?;
+        let recycled = manifest
+            .filter(|_| self.previous.is_dir())
+            .filter(|_| std::fs::rename(&self.previous, &self.staging).is_ok());
+        match &recycled {
+            Some(m) => {
+                for rel in &m.stale {
+                    fsutil::remove_file_and_empty_parents(&self.staging, rel)?;
+                }
+            }
+            None => {
+                fsutil::remove_tree(&self.previous)
+                    .with_context(|| format!("cannot remove {}", self.previous.display()))?;
+                fsutil::create_dir(&self.staging, self.private)?;
+            }
+        }
+        Ok(Txn {
+            out: self,
+            same: recycled.map(|m| m.same),
+            done: false,
+        })
     }
 
-    fn apply(&self, journal: &Journal) -> anyhow::Result<()> {
-        for rel in &journal.writes {
-            let from = self.staging.join(rel);
-            let to = self.dir.join(rel);
-            if !from.exists() {
-                continue; // already moved before an interruption
-            }
-            if let Some(p) = to.parent() {
-                crate::fsutil::create_dirs(p, self.private)?;
-            }
-            std::fs::rename(&from, &to)
-                .with_context(|| format!("cannot move {} into place", to.display()))?;
-        }
-        for rel in &journal.deletes {
-            let path = self.dir.join(rel);
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    return Err(e).with_context(|| format!("cannot remove {}", path.display()))
-                }
-            }
-            // Drop folders the deletion emptied, up to the output root.
-            let mut dir = path.parent();
-            while let Some(d) = dir {
-                if d == self.dir || std::fs::remove_dir(d).is_err() {
-                    break;
-                }
-                dir = d.parent();
-            }
-        }
-        let _ = std::fs::remove_file(&self.journal);
-        if self.staging.exists() {
-            std::fs::remove_dir_all(&self.staging)
-                .with_context(|| format!("cannot remove {}", self.staging.display()))?;
-        }
-        Ok(())
+    /// Stops the swapped-out tree from being recycled (what it holds is no
+    /// longer known); the next build removes it.
+    pub fn forget_previous(&self) -> anyhow::Result<()> {
+        fsutil::remove_tree(&self.manifest)
+            .with_context(|| format!("cannot remove {}", self.manifest.display()))
     }
 }
 
-/// One build's pending changes.
+/// One build's new tree. Dropped without `commit`, it is removed, so a
+/// failed build frees the space it took.
 pub struct Txn<'a> {
     out: &'a Output,
-    pub full: bool,
+    /// A recycled staging tree: its files that are the live ones.
+    same: Option<HashSet<String>>,
+    done: bool,
 }
 
 impl Txn<'_> {
     fn staged(&self, rel: &str) -> anyhow::Result<PathBuf> {
         let path = self.out.staging.join(rel);
-        if let Some(p) = path.parent() {
-            crate::fsutil::create_dirs(p, self.out.private)?;
+        let Some(parent) = path.parent() else {
+            return Ok(path);
+        };
+        if fsutil::create_dir(parent, self.out.private).is_err() && self.same.is_some() {
+            // A recycled tree may hold a file where a folder goes now.
+            let mut at = self.out.staging.clone();
+            for part in Path::new(rel)
+                .parent()
+                .into_iter()
+                .flat_map(Path::components)
+            {
+                at.push(part);
+                if at.is_file() {
+                    fsutil::remove_tree(&at)
+                        .with_context(|| format!("cannot remove {}", at.display()))?;
+                }
+            }
         }
+        fsutil::create_dir(parent, self.out.private)?;
         Ok(path)
     }
 
     /// Stages new bytes for `rel`. Safe to call from several threads.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> anyhow::Result<()> {
         let path = self.staged(rel)?;
-        if !self.out.private {
-            return std::fs::write(&path, bytes)
-                .with_context(|| format!("cannot write {}", path.display()));
-        }
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            opts.mode(0o600);
-        }
-        std::io::Write::write_all(
-            &mut opts
-                .open(&path)
-                .with_context(|| format!("cannot create {}", path.display()))?,
-            bytes,
-        )
-        .with_context(|| format!("cannot write {}", path.display()))
+        fsutil::write_new(&path, bytes, self.out.private)
+            .with_context(|| format!("cannot write {}", path.display()))
     }
 
-    /// Full builds only: carries an unchanged file over, keeping its inode and
-    /// mtime so rsync-style deploys skip it.
+    /// Carries an unchanged live file over, keeping its inode and mtime so
+    /// rsync-style deploys skip it.
     pub fn keep(&self, rel: &str) -> anyhow::Result<()> {
         let from = self.out.dir.join(rel);
+        if self.same.as_ref().is_some_and(|s| s.contains(rel)) {
+            return Ok(()); // already the live file
+        }
         let to = self.staged(rel)?;
+        if self.same.is_some() {
+            fsutil::remove_tree(&to).with_context(|| format!("cannot remove {}", to.display()))?;
+        }
         if std::fs::hard_link(&from, &to).is_err() {
             std::fs::copy(&from, &to).with_context(|| format!("cannot copy {}", from.display()))?;
         }
         Ok(())
     }
 
-    /// Makes the staged changes live. `writes` and `deletes` matter for
-    /// incremental builds; a full build replaces the whole tree.
-    pub fn commit(self, writes: Vec<String>, deletes: Vec<String>) -> anyhow::Result<()> {
+    /// The staged file `rel` (to stat what was written).
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.out.staging.join(rel)
+    }
+
+    /// Makes the new tree live in one step. `live` says which paths belong
+    /// to it; `kept` are those carried over from the live tree; `old` is every
+    /// file the live tree holds, if known (then the tree swapped out is kept
+    /// with a manifest, to recycle).
+    pub fn commit(
+        mut self,
+        live: &dyn Fn(&str) -> bool,
+        kept: &[&str],
+        old: Option<&[&str]>,
+    ) -> anyhow::Result<()> {
         let out = self.out;
-        if self.full {
-            return swap(&out.staging, &out.dir);
+        if let Some(same) = &self.same {
+            // Files of the recycled tree that no page needs any more.
+            for rel in same.iter().filter(|r| !live(r)) {
+                fsutil::remove_file_and_empty_parents(&out.staging, rel)?;
+            }
         }
-        if writes.is_empty() && deletes.is_empty() {
-            return std::fs::remove_dir_all(&out.staging)
-                .with_context(|| format!("cannot remove {}", out.staging.display()));
+        self.done = true;
+        if let Err(e) = swap(&out.staging, &out.dir) {
+            let _ = fsutil::remove_tree(&out.staging);
+            return Err(e);
         }
-        let journal = Journal { writes, deletes };
-        let bytes = serde_json::to_vec(&journal)?;
-        crate::fsutil::write_atomic(&out.journal, &bytes)?;
-        out.apply(&journal)
+        if !out.staging.exists() {
+            return Ok(()); // there was no previous site
+        }
+        let kept_set: HashSet<&str> = kept.iter().copied().collect();
+        let manifest = old.map(|old| Manifest {
+            same: kept.iter().map(|r| r.to_string()).collect(),
+            stale: old
+                .iter()
+                .filter(|r| !kept_set.contains(*r))
+                .map(|r| r.to_string())
+                .collect(),
+        });
+        let kept_previous = manifest.is_some()
+            && std::fs::rename(&out.staging, &out.previous).is_ok()
+            && manifest
+                .as_ref()
+                .is_some_and(|m| m.save(&out.manifest).is_ok());
+        if !kept_previous {
+            let _ = out.forget_previous();
+            for tree in [&out.staging, &out.previous] {
+                if let Err(e) = fsutil::remove_tree(tree) {
+                    eprintln!(
+                        "warning: the new site is live, but the previous one at {} cannot be removed: {e}",
+                        tree.display()
+                    );
+                }
+            }
+        }
+        Ok(())
     }
 }
 
-/// Puts `new` where `old` is. On Linux both trees are exchanged atomically;
-/// elsewhere there is a moment with no tree at `old`.
+impl Drop for Txn<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            if let Err(e) = fsutil::remove_tree(&self.out.staging) {
+                eprintln!(
+                    "warning: cannot remove the unfinished build at {}: {e}",
+                    self.out.staging.display()
+                );
+            }
+        }
+    }
+}
+
+/// Puts `new` where `old` is; the previous tree, if any, is left at `new`.
+/// On Linux both trees are exchanged atomically; elsewhere there is a
+/// moment with no tree at `old`.
 fn swap(new: &Path, old: &Path) -> anyhow::Result<()> {
     if !old.exists() {
         return std::fs::rename(new, old)
             .with_context(|| format!("cannot move the new site to {}", old.display()));
     }
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        let a = std::ffi::CString::new(new.as_os_str().as_bytes())?;
-        let b = std::ffi::CString::new(old.as_os_str().as_bytes())?;
-        // SAFETY: two valid NUL-terminated paths; renameat2 does not retain them.
-        let rc = unsafe {
-            libc::renameat2(
-                libc::AT_FDCWD,
-                a.as_ptr(),
-                libc::AT_FDCWD,
-                b.as_ptr(),
-                libc::RENAME_EXCHANGE,
-            )
-        };
-        if rc == 0 {
-            // `new` now holds the previous site.
-            return std::fs::remove_dir_all(new)
-                .with_context(|| format!("cannot remove the previous site at {}", new.display()));
-        }
+    if fsutil::exchange(new, old)? {
+        return Ok(());
     }
-    let previous = new.with_extension("previous");
-    let _ = std::fs::remove_dir_all(&previous);
-    std::fs::rename(old, &previous)
-        .with_context(|| format!("cannot move {} aside", old.display()))?;
+    let aside = new.with_extension("aside");
+    fsutil::remove_tree(&aside).with_context(|| format!("cannot remove {}", aside.display()))?;
+    std::fs::rename(old, &aside).with_context(|| {
+        format!(
+            "cannot move {} aside to replace it (is it read-only?)",
+            old.display()
+        )
+    })?;
     std::fs::rename(new, old)
         .with_context(|| format!("cannot move the new site to {}", old.display()))?;
-    std::fs::remove_dir_all(&previous)
-        .with_context(|| format!("cannot remove the previous site at {}", previous.display()))
+    std::fs::rename(&aside, new).with_context(|| format!("cannot move {} away", aside.display()))
 }

@@ -15,12 +15,14 @@ use crate::store::Store;
 use anyhow::{anyhow, Context as _};
 use chrono::DateTime;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const CACHE_FORMAT: u32 = 1;
+mod cache;
+mod fault;
+
+use cache::{Cache, Stamp};
 
 pub struct Options {
     pub root: PathBuf,
@@ -55,10 +57,12 @@ fn private_data(store: &Store) -> anyhow::Result<PrivateData> {
         .collect();
     let mut threads = Vec::new();
     let mut unread = HashMap::new();
-    for (peer, _, n, _) in store.conversations()? {
+    // The store names the table for its other queries; these are named here.
+    for (peer, _, n, _) in store.at("messages", || store.conversations())? {
         let name = names.get(&peer).cloned().unwrap_or_else(|| peer.clone());
         unread.insert(peer.clone(), n);
-        threads.push((peer.clone(), name, store.messages(&peer)?));
+        let messages = store.at("messages", || store.messages(&peer))?;
+        threads.push((peer.clone(), name, messages));
     }
     Ok(PrivateData {
         friends,
@@ -88,52 +92,6 @@ impl std::fmt::Display for Report {
             if self.full { "full" } else { "incremental" },
             self.elapsed.as_secs_f64() * 1000.0
         )
-    }
-}
-
-#[derive(Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-struct Stamp {
-    fp: u128,
-    hash: u128,
-}
-
-#[derive(Serialize, Deserialize, Default)]
-struct Cache {
-    format: u32,
-    version: String,
-    entries: Vec<Entry>,
-    outputs: HashMap<String, Stamp>,
-}
-
-/// Identifies the running binary, so a new build of Microsocial (even with the
-/// same version number) re-renders everything instead of trusting old pages.
-fn binary_stamp() -> String {
-    let meta = std::env::current_exe().and_then(std::fs::metadata);
-    match meta {
-        Ok(m) => format!(
-            "{}+{}.{}",
-            env!("CARGO_PKG_VERSION"),
-            content::mtime_ns(&m),
-            m.len()
-        ),
-        Err(_) => env!("CARGO_PKG_VERSION").to_string(),
-    }
-}
-
-fn cache_path(root: &Path, output: &Path) -> PathBuf {
-    let key = xxhash_rust::xxh3::xxh3_64(output.to_string_lossy().as_bytes());
-    root.join(".social")
-        .join("cache")
-        .join(format!("build-{key:016x}.bin"))
-}
-
-fn load_cache(path: &Path) -> Cache {
-    let Ok(bytes) = std::fs::read(path) else {
-        return Cache::default();
-    };
-    match postcard::from_bytes::<Cache>(&bytes) {
-        Ok(c) if c.format == CACHE_FORMAT && c.version == binary_stamp() => c,
-        _ => Cache::default(), // stale or damaged: rebuild everything
     }
 }
 
@@ -515,14 +473,14 @@ impl Timer {
 pub fn build(opts: &Options) -> anyhow::Result<Report> {
     let started = Instant::now();
     let mut timer = Timer::new();
-    let out = Output::new(&opts.output)?;
+    let out = Output::new(&opts.output, &keys::private_dir(&opts.root))?;
     let _lock = out.lock()?;
     out.recover()?;
-    let cache_file = cache_path(&opts.root, &opts.output);
+    let cache_file = cache::path(&opts.root, &opts.output);
     let cache = if opts.force {
         Cache::default()
     } else {
-        load_cache(&cache_file)
+        Cache::load(&cache_file)
     };
     timer.lap("cache load");
     let Loaded {
@@ -621,6 +579,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
             ));
         }
     }
+    let mut change_log = feedlog::Pending::none(&store)?;
     if opts.publish_log {
         let mut current: Vec<feedlog::Published> = site
             .posts
@@ -656,13 +615,11 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
                 .collect();
             ensure_html(&site, &sources, &mut htmls, &need)?;
         }
-        let last_seq = if diff == feedlog::Diff::default() {
-            store.last_seq()?
-        } else {
-            feedlog::record(&mut store, &current, &diff, &|k| {
-                feed_item(&site, &htmls, site.posts[k])
-            })?
-        };
+        // Stored only once the output that publishes it is live.
+        change_log = feedlog::pending(&store, &current, &diff, &|k| {
+            feed_item(&site, &htmls, site.posts[k])
+        })?;
+        let last_seq = change_log.last_seq();
         // The log id too: a restarted log can reach the same last_seq.
         items.push((
             protocol::FEED_PATH.into(),
@@ -710,16 +667,17 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
     check_collisions(&items)?;
     timer.lap("plan");
 
+    // The cache is a hint: an output missing or changed on disk is dirty.
     let dirty: Vec<usize> = (0..items.len())
+        .into_par_iter()
         .filter(|&k| {
             opts.force
-                || cache
-                    .outputs
-                    .get(&items[k].0)
-                    .is_none_or(|s| s.fp != items[k].1)
+                || cache.outputs.get(&items[k].0).is_none_or(|s| {
+                    s.fp != items[k].1 || !s.matches_disk(&opts.output.join(&items[k].0))
+                })
         })
         .collect();
-    // Rewriting most of the site is done as one swap of the whole tree.
+    // Reported as a full build when most of the site is rewritten.
     let full = opts.force
         || cache.outputs.is_empty()
         || !opts.output.is_dir()
@@ -740,10 +698,10 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
     for &k in &dirty {
         match items[k].2 {
             Item::FeedHead => {
-                feed_docs.insert(k, feedlog::head_bytes(&store, &site_url)?);
+                feed_docs.insert(k, feedlog::head_bytes(&store, &change_log, &site_url)?);
             }
             Item::FeedPage(n) => {
-                feed_docs.insert(k, feedlog::page_bytes(&store, &site_url, n)?);
+                feed_docs.insert(k, feedlog::page_bytes(&store, &change_log, &site_url, n)?);
             }
             _ => {}
         }
@@ -752,21 +710,27 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         Some(_) => Some(private_data(&store)?),
         None => None,
     };
-    drop(store);
     timer.lap("markdown");
     let renderer = Renderer::new(&site, &theme, &htmls)?;
-    let txn = out.begin(full)?;
+    // Nothing to write or remove: the live tree stays, no staging at all.
+    let untouched = dirty.is_empty()
+        && opts.output.is_dir()
+        && cache.outputs.len() == items.len()
+        && items.iter().all(|i| cache.outputs.contains_key(&i.0));
+    let txn = (!untouched).then(|| out.begin()).transpose()?;
     let dirty_set: HashSet<usize> = dirty.iter().copied().collect();
 
-    // (index, new stamp, written?)
+    // Every build stages a whole tree: written files and links to kept
+    // ones. (index, new stamp, written?)
     let results: Vec<(usize, Stamp, bool)> = (0..items.len())
         .into_par_iter()
-        .filter(|k| full || dirty_set.contains(k))
         .map(|k| {
             let (rel, fp, src) = &items[k];
             let old = cache.outputs.get(rel);
-            if !dirty_set.contains(&k) && opts.output.join(rel).is_file() {
-                txn.keep(rel)?;
+            if !dirty_set.contains(&k) {
+                if let Some(txn) = &txn {
+                    txn.keep(rel)?;
+                }
                 return Ok((
                     k,
                     *old.ok_or_else(|| anyhow!("internal: no stamp for {rel}"))?,
@@ -801,51 +765,58 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
                     .cloned()
                     .ok_or_else(|| anyhow!("internal: feed document {rel} was not prepared"))?,
             };
-            let stamp = Stamp {
-                fp: *fp,
-                hash: xxhash_rust::xxh3::xxh3_128(&bytes),
-            };
-            let unchanged =
-                old.is_some_and(|o| o.hash == stamp.hash) && opts.output.join(rel).is_file();
-            if unchanged && full {
-                txn.keep(rel)?;
-            } else if !unchanged {
-                txn.write(rel, &bytes)?;
+            let txn = txn
+                .as_ref()
+                .ok_or_else(|| anyhow!("internal: {rel} changed in an untouched build"))?;
+            let hash = xxhash_rust::xxh3::xxh3_128(&bytes);
+            // Same bytes as the intact live file: keep it (and its mtime).
+            if let Some(o) = old.filter(|o| o.hash == hash) {
+                if o.matches_disk(&opts.output.join(rel)) {
+                    txn.keep(rel)?;
+                    return Ok((k, Stamp { fp: *fp, ..*o }, false));
+                }
             }
-            Ok((k, stamp, !unchanged))
+            txn.write(rel, &bytes)?;
+            Ok((k, Stamp::of_file(*fp, &bytes, &txn.path(rel))?, true))
         })
         .collect::<anyhow::Result<_>>()?;
 
     timer.lap("render");
-    let mut outputs: HashMap<String, Stamp> = if full {
-        HashMap::new()
-    } else {
-        cache.outputs.clone()
-    };
-    let mut writes = Vec::new();
-    for (k, stamp, written) in results {
-        if written {
-            writes.push(items[k].0.clone());
+    let mut outputs: HashMap<String, Stamp> = HashMap::with_capacity(items.len());
+    let mut kept = Vec::with_capacity(items.len());
+    for (k, stamp, w) in results {
+        if !w {
+            kept.push(k);
         }
         outputs.insert(items[k].0.clone(), stamp);
     }
-    let live: HashSet<&str> = items.iter().map(|i| i.0.as_str()).collect();
-    let deletes: Vec<String> = cache
+    let written = items.len() - kept.len();
+    let deleted = cache
         .outputs
         .keys()
-        .filter(|p| !live.contains(p.as_str()))
-        .cloned()
-        .collect();
-    outputs.retain(|p, _| live.contains(p.as_str()));
+        .filter(|p| !outputs.contains_key(p.as_str()))
+        .count();
     let report = Report {
         outputs: items.len(),
-        written: writes.len(),
-        deleted: if full { 0 } else { deletes.len() },
+        written,
+        deleted: if full { 0 } else { deleted },
         full,
         elapsed: Duration::ZERO,
     };
-    txn.commit(writes, deletes)?;
+    fault::at("staged")?;
+    if let Some(txn) = txn {
+        let kept: Vec<&str> = kept.iter().map(|&k| items[k].0.as_str()).collect();
+        // What the live tree holds is known only from a trusted cache.
+        let old: Option<Vec<&str>> =
+            (!cache.outputs.is_empty()).then(|| cache.outputs.keys().map(String::as_str).collect());
+        txn.commit(&|rel| outputs.contains_key(rel), &kept, old.as_deref())?;
+    }
     timer.lap("commit");
+    fault::at("swapped")?;
+    change_log
+        .commit(&mut store)
+        .context("the new site is live, but its change log could not be stored")?;
+    drop(store);
     drop(renderer);
     if let (Some(dir), Some(data)) = (&opts.private_output, private) {
         let view = PrivateView {
@@ -858,12 +829,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         timer.lap("private");
     }
 
-    let new_cache = Cache {
-        format: CACHE_FORMAT,
-        version: binary_stamp(),
-        entries: site.entries,
-        outputs,
-    };
+    let new_cache = Cache::new(site.entries, outputs);
     // A build that changed nothing leaves the cache as it was.
     let same_entries = cache.entries.len() == new_cache.entries.len()
         && cache.entries.iter().zip(&new_cache.entries).all(|(a, b)| {
@@ -873,8 +839,12 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
                 && a.assets == b.assets
         });
     if !same_entries || new_cache.outputs != cache.outputs {
-        let bytes = postcard::to_stdvec(&new_cache)?;
-        crate::fsutil::write_private(&cache_file, &bytes)?;
+        // The site is live: an unsaved cache costs the next build time only.
+        if let Err(e) = new_cache.save(&cache_file) {
+            eprintln!("warning: the site is built, but the build cache was not saved: {e:#}");
+            // The next build cannot know what the swapped-out tree holds.
+            out.forget_previous()?;
+        }
     }
     timer.lap("cache save");
     Ok(Report {
@@ -1041,14 +1011,14 @@ fn write_private_view(
         ));
     }
     crate::federation::keys::create_private_dir(dir.parent().unwrap_or(dir))?;
-    let out = Output::new_private(dir)?;
+    let out = Output::new_private(dir, dir.parent().unwrap_or(dir))?;
     let _lock = out.lock()?;
     out.recover()?;
-    let txn = out.begin(true)?;
+    let txn = out.begin()?;
     for (path, bytes) in &files {
         txn.write(path, bytes)?;
     }
-    txn.commit(Vec::new(), Vec::new())?;
+    txn.commit(&|rel| files.iter().any(|(p, _)| p == rel), &[], None)?;
     crate::fsutil::write_private(&stamp_file, stamp.as_bytes())
 }
 

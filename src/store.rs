@@ -81,6 +81,8 @@ pub struct Message {
 
 pub struct Store {
     conn: Connection,
+    /// The database file, named in errors.
+    path: std::path::PathBuf,
 }
 
 /// One row of the change log: (seq, op, id, item JSON).
@@ -141,15 +143,15 @@ impl Store {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
                 .with_context(|| format!("cannot restrict {}", path.display()))?;
         }
-        Store::init(conn).with_context(|| format!("cannot use {}", path.display()))
+        Store::init(conn, &path).with_context(|| format!("cannot use {}", path.display()))
     }
 
     #[cfg(test)]
     pub fn in_memory() -> anyhow::Result<Store> {
-        Store::init(Connection::open_in_memory()?)
+        Store::init(Connection::open_in_memory()?, Path::new(":memory:"))
     }
 
-    fn init(conn: Connection) -> anyhow::Result<Store> {
+    fn init(conn: Connection, path: &Path) -> anyhow::Result<Store> {
         conn.busy_timeout(Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // WAL with NORMAL survives a killed process; only a power cut can
@@ -157,7 +159,10 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrations::migrate(&conn)?;
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
     }
 
     /// Runs `f` in one IMMEDIATE transaction: all of it happens or none.
@@ -178,23 +183,38 @@ impl Store {
         }
     }
 
+    /// Runs `f`, naming the database file and `table` if it fails: a
+    /// damaged database must say where to look.
+    pub fn at<T>(&self, table: &str, f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
+        f().with_context(|| {
+            format!(
+                "state database {}, table {table} (damaged? restore it from a backup)",
+                self.path.display()
+            )
+        })
+    }
+
     // ---- friends
 
     pub fn friends(&self) -> anyhow::Result<Vec<Friend>> {
-        let mut st = self.conn.prepare_cached(&format!(
-            "SELECT {FRIEND_COLS} FROM friends ORDER BY name COLLATE NOCASE, url"
-        ))?;
-        let rows = st
-            .query_map([], friend_row)?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+        self.at("friends", || {
+            let mut st = self.conn.prepare_cached(&format!(
+                "SELECT {FRIEND_COLS} FROM friends ORDER BY name COLLATE NOCASE, url"
+            ))?;
+            let rows = st
+                .query_map([], friend_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
     }
 
     pub fn friend(&self, url: &str) -> anyhow::Result<Option<Friend>> {
-        let mut st = self
-            .conn
-            .prepare_cached(&format!("SELECT {FRIEND_COLS} FROM friends WHERE url = ?1"))?;
-        Ok(st.query_row([url], friend_row).optional()?)
+        self.at("friends", || {
+            let mut st = self
+                .conn
+                .prepare_cached(&format!("SELECT {FRIEND_COLS} FROM friends WHERE url = ?1"))?;
+            Ok(st.query_row([url], friend_row).optional()?)
+        })
     }
 
     /// A friend by URL (normalised) or by name (case-insensitive).
@@ -448,42 +468,50 @@ impl Store {
 
     /// This site's newest epoch: (number, identity, recipients fingerprint).
     pub fn my_epoch(&self) -> anyhow::Result<Option<(u32, String, String)>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT epoch, identity, recipients FROM my_epochs ORDER BY epoch DESC LIMIT 1",
-                [],
-                |r| Ok((r.get::<_, i64>(0)? as u32, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?)
+        self.at("my_epochs", || {
+            Ok(self
+                .conn
+                .query_row(
+                    "SELECT epoch, identity, recipients FROM my_epochs ORDER BY epoch DESC LIMIT 1",
+                    [],
+                    |r| Ok((r.get::<_, i64>(0)? as u32, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?)
+        })
     }
 
     pub fn add_my_epoch(&self, epoch: u32, identity: &str, recipients: &str) -> anyhow::Result<()> {
-        self.conn.execute(
-            "INSERT INTO my_epochs (epoch, identity, recipients, created) VALUES (?1, ?2, ?3, ?4)",
-            params![epoch as i64, identity, recipients, now_ms()],
-        )?;
-        Ok(())
+        self.at("my_epochs", || {
+            self.conn.execute(
+                "INSERT INTO my_epochs (epoch, identity, recipients, created) VALUES (?1, ?2, ?3, ?4)",
+                params![epoch as i64, identity, recipients, now_ms()],
+            )?;
+            Ok(())
+        })
     }
 
     pub fn add_epoch_file(&self, epoch: u32, bucket: u16, bytes: &[u8]) -> anyhow::Result<()> {
-        self.conn.execute(
-            "INSERT OR REPLACE INTO my_epoch_files (epoch, bucket, bytes) VALUES (?1, ?2, ?3)",
-            params![epoch as i64, bucket as i64, bytes],
-        )?;
-        Ok(())
+        self.at("my_epoch_files", || {
+            self.conn.execute(
+                "INSERT OR REPLACE INTO my_epoch_files (epoch, bucket, bytes) VALUES (?1, ?2, ?3)",
+                params![epoch as i64, bucket as i64, bytes],
+            )?;
+            Ok(())
+        })
     }
 
     pub fn epoch_files(&self, epoch: u32) -> anyhow::Result<Vec<(u16, Vec<u8>)>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT bucket, bytes FROM my_epoch_files WHERE epoch = ?1 ORDER BY bucket",
-        )?;
-        let rows = st
-            .query_map([epoch as i64], |r| {
-                Ok((r.get::<_, i64>(0)? as u16, r.get(1)?))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+        self.at("my_epoch_files", || {
+            let mut st = self.conn.prepare_cached(
+                "SELECT bucket, bytes FROM my_epoch_files WHERE epoch = ?1 ORDER BY bucket",
+            )?;
+            let rows = st
+                .query_map([epoch as i64], |r| {
+                    Ok((r.get::<_, i64>(0)? as u16, r.get(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
     }
 
     pub fn friend_epoch(&self, friend: &str, epoch: u32) -> anyhow::Result<Option<String>> {
@@ -561,44 +589,50 @@ impl Store {
 
     /// Items of current friends only; friends-only posts when `private`.
     pub fn friend_items(&self, private: bool) -> anyhow::Result<Vec<FriendItem>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT i.friend, i.id, i.title, i.content_html, i.published, i.updated, i.tags, i.private
-             FROM friend_items i JOIN friends f ON f.url = i.friend AND f.state = 'friend'
-             WHERE i.private <= ?1",
-        )?;
-        let rows = st
-            .query_map([private], |r| {
-                let tags: String = r.get(6)?;
-                Ok(FriendItem {
-                    friend: r.get(0)?,
-                    id: r.get(1)?,
-                    title: r.get(2)?,
-                    content_html: r.get(3)?,
-                    published: r.get(4)?,
-                    updated: r.get(5)?,
-                    tags: serde_json::from_str(&tags).unwrap_or_default(),
-                    private: r.get(7)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+        self.at("friend_items", || {
+            let mut st = self.conn.prepare_cached(
+                "SELECT i.friend, i.id, i.title, i.content_html, i.published, i.updated, i.tags, i.private
+                 FROM friend_items i JOIN friends f ON f.url = i.friend AND f.state = 'friend'
+                 WHERE i.private <= ?1",
+            )?;
+            let rows = st
+                .query_map([private], |r| {
+                    let tags: String = r.get(6)?;
+                    Ok(FriendItem {
+                        friend: r.get(0)?,
+                        id: r.get(1)?,
+                        title: r.get(2)?,
+                        content_html: r.get(3)?,
+                        published: r.get(4)?,
+                        updated: r.get(5)?,
+                        tags: serde_json::from_str(&tags).unwrap_or_default(),
+                        private: r.get(7)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
     }
 
     // ---- this site's change log
 
     pub fn published(&self) -> anyhow::Result<std::collections::HashMap<String, String>> {
-        let mut st = self.conn.prepare_cached("SELECT id, hash FROM published")?;
-        let rows = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+        self.at("published", || {
+            let mut st = self.conn.prepare_cached("SELECT id, hash FROM published")?;
+            let rows = st
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            Ok(rows)
+        })
     }
 
     pub fn last_seq(&self) -> anyhow::Result<u64> {
-        let v: Option<i64> = self
-            .conn
-            .query_row("SELECT MAX(seq) FROM changes", [], |r| r.get(0))?;
-        Ok(v.unwrap_or(0) as u64)
+        self.at("changes", || {
+            let v: Option<i64> = self
+                .conn
+                .query_row("SELECT MAX(seq) FROM changes", [], |r| r.get(0))?;
+            Ok(v.unwrap_or(0) as u64)
+        })
     }
 
     /// Appends one change and records what is now published under `id`.
@@ -609,41 +643,47 @@ impl Store {
         hash: Option<&str>,
         item: Option<&str>,
     ) -> anyhow::Result<u64> {
-        self.conn.execute(
-            "INSERT INTO changes (op, id, item) VALUES (?1, ?2, ?3)",
-            params![op, id, item],
-        )?;
-        let seq = self.conn.last_insert_rowid() as u64;
-        match hash {
-            Some(h) => self.conn.execute(
-                "INSERT INTO published (id, hash) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET hash = ?2",
-                params![id, h],
-            )?,
-            None => self.conn.execute("DELETE FROM published WHERE id = ?1", [id])?,
-        };
-        Ok(seq)
+        self.at("changes", || {
+            self.conn.execute(
+                "INSERT INTO changes (op, id, item) VALUES (?1, ?2, ?3)",
+                params![op, id, item],
+            )?;
+            let seq = self.conn.last_insert_rowid() as u64;
+            match hash {
+                Some(h) => self.conn.execute(
+                    "INSERT INTO published (id, hash) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET hash = ?2",
+                    params![id, h],
+                )?,
+                None => self.conn.execute("DELETE FROM published WHERE id = ?1", [id])?,
+            };
+            Ok(seq)
+        })
     }
 
     /// Records `id` as published without a change (first sync of old posts).
     pub fn mark_published(&self, id: &str, hash: &str) -> anyhow::Result<()> {
-        self.conn.execute(
-            "INSERT INTO published (id, hash) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET hash = ?2",
-            params![id, hash],
-        )?;
-        Ok(())
+        self.at("published", || {
+            self.conn.execute(
+                "INSERT INTO published (id, hash) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET hash = ?2",
+                params![id, hash],
+            )?;
+            Ok(())
+        })
     }
 
     /// Changes with `from <= seq <= to`, oldest first, as (seq, op, id, item JSON).
     pub fn changes(&self, from: u64, to: u64) -> anyhow::Result<Vec<ChangeRow>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT seq, op, id, item FROM changes WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq",
-        )?;
-        let rows = st
-            .query_map(params![from as i64, to as i64], |r| {
-                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?, r.get(3)?))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+        self.at("changes", || {
+            let mut st = self.conn.prepare_cached(
+                "SELECT seq, op, id, item FROM changes WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq",
+            )?;
+            let rows = st
+                .query_map(params![from as i64, to as i64], |r| {
+                    Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
     }
 }
 

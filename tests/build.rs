@@ -1,81 +1,11 @@
 //! The static-site core, through the real binary on fixture sites in
 //! temporary folders: output, feeds, pagination, drafts, errors, atomicity.
 
+mod sites;
+use sites::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-const BIN: &str = env!("CARGO_BIN_EXE_microsocial");
-
-fn run(root: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("--root")
-        .arg(root)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(root: &Path, args: &[&str]) -> String {
-    let out = run(root, args);
-    assert!(
-        out.status.success(),
-        "{args:?}:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn fails(root: &Path, args: &[&str]) -> String {
-    let out = run(root, args);
-    assert!(!out.status.success(), "{args:?} should fail");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn site(per_page: usize) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("content/posts")).unwrap();
-    std::fs::write(
-        dir.path().join("social.toml"),
-        format!("[site]\ntitle = \"Test\"\nbase_url = \"https://t.example/\"\nauthor = \"Tess\"\nposts_per_page = {per_page}\n"),
-    )
-    .unwrap();
-    dir
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
-
-fn post(root: &Path, day: u32, slug: &str, extra: &str, body: &str) {
-    write(
-        root,
-        &format!("content/posts/2026-01-{day:02}-{slug}.md"),
-        &format!("+++\ntitle = \"Post {slug}\"\n{extra}+++\n\n{body}\n"),
-    );
-}
-
-fn read(root: &Path, rel: &str) -> String {
-    std::fs::read_to_string(root.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
-}
-
-/// Every file under `dir`: relative path → bytes.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                e.path().strip_prefix(dir).unwrap().to_path_buf(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
-}
+use std::process::Command;
 
 /// `href`s in `html` that point into the site, as output-relative paths.
 fn internal_links(html: &str) -> Vec<String> {
@@ -397,46 +327,163 @@ fn bad_config_and_front_matter_fail_clearly_and_write_nothing() {
 }
 
 #[test]
-fn interrupted_builds_leave_the_previous_site() {
-    let dir = site(10);
+fn leftovers_of_the_old_journal_are_confined_and_never_block() {
+    let dir = built_site();
     let root = dir.path();
-    post(root, 1, "one", "", "first");
-    ok(root, &["build"]);
     let before = snapshot(&root.join("public"));
 
-    // A build killed while staging: the leftover is discarded, never served.
+    // A planted journal entry pointing outside the output deletes nothing.
+    write(
+        root,
+        ".public.microsocial-journal",
+        "{\"writes\":[\"posts/one/index.html\"],\"deletes\":[\"../social.toml\"]}",
+    );
     write(
         root,
         ".public.microsocial-staging/posts/one/index.html",
         "HALF-WRITTEN",
     );
-    assert_eq!(snapshot(&root.join("public")), before);
+    write(root, "..public.microsocial-journal.tmp4242", "leaked");
     ok(root, &["build"]);
-    assert!(!root.join(".public.microsocial-staging").exists());
+    assert!(root.join("social.toml").is_file(), "config survived");
     assert_eq!(snapshot(&root.join("public")), before);
-
-    // A build killed after committing its journal: the next run finishes it.
-    write(
-        root,
-        ".public.microsocial-staging/extra.txt",
-        "from the journal",
-    );
-    write(
-        root,
+    for leftover in [
         ".public.microsocial-journal",
-        "{\"writes\":[\"extra.txt\"],\"deletes\":[]}",
+        ".public.microsocial-staging",
+        "..public.microsocial-journal.tmp4242",
+    ] {
+        assert!(!root.join(leftover).exists(), "{leftover} left behind");
+    }
+
+    // A damaged journal blocks nothing, `--force` included.
+    write(root, ".public.microsocial-journal", "{not json");
+    ok(root, &["build"]);
+    write(root, ".public.microsocial-journal", "\u{0}\u{0}");
+    ok(root, &["build", "--force"]);
+    assert_eq!(snapshot(&root.join("public")), before);
+}
+
+#[test]
+fn outputs_missing_or_changed_on_disk_are_written_again() {
+    let dir = site(3);
+    let root = dir.path();
+    for d in 1..=5 {
+        post(root, d, &format!("p{d}"), "", "text");
+    }
+    ok(root, &["build"]);
+    let public = root.join("public");
+    let before = snapshot(&public);
+
+    std::fs::remove_dir_all(&public).unwrap();
+    ok(root, &["build"]);
+    assert_eq!(snapshot(&public), before, "rm -rf public");
+
+    for e in std::fs::read_dir(&public).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            std::fs::remove_dir_all(p).unwrap();
+        } else {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+    ok(root, &["build"]);
+    assert_eq!(snapshot(&public), before, "rm -rf public/*");
+
+    std::fs::write(public.join("index.html"), "").unwrap();
+    std::fs::remove_file(public.join("posts/p2/index.html")).unwrap();
+    let page = public.join("posts/p3/index.html");
+    let len = std::fs::metadata(&page).unwrap().len() as usize;
+    std::fs::write(&page, "x".repeat(len)).unwrap(); // same size, new bytes
+    let out = ok(root, &["build"]);
+    assert_eq!(snapshot(&public), before, "damaged files: {out}");
+}
+
+/// The one build cache of the site at `root`.
+fn cache_file(root: &Path) -> std::path::PathBuf {
+    let dir = root.join(".social/cache");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("build-")
+        })
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files[0].clone()
+}
+
+#[test]
+fn a_damaged_cache_is_ignored_and_an_unsaved_one_is_a_warning() {
+    let dir = site(10);
+    let root = dir.path();
+    write(
+        root,
+        "content/posts/2026-01-01-zebra.md",
+        "+++\ntitle = \"Zebra unique\"\n+++\n\nstripes\n",
     );
     ok(root, &["build"]);
-    assert!(!root.join(".public.microsocial-journal").exists());
-    assert!(!root.join(".public.microsocial-staging").exists());
-    assert_eq!(
-        read(root, "public/extra.txt"),
-        "from the journal",
-        "the committed batch was finished"
+    let before = snapshot(&root.join("public"));
+
+    // Same length, still decodable: only a checksum can tell.
+    let cache = cache_file(root);
+    let bytes = std::fs::read(&cache).unwrap();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    assert!(text.contains("Zebra unique"));
+    let needle = b"Zebra unique";
+    let mut damaged = bytes.clone();
+    for i in 0..damaged.len() - needle.len() {
+        if &damaged[i..i + needle.len()] == needle {
+            damaged[i..i + needle.len()].copy_from_slice(b"Zebra UNIQUE");
+        }
+    }
+    std::fs::write(&cache, &damaged).unwrap();
+    let out = run(root, &["build"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning") && stderr.contains(&cache.display().to_string()),
+        "{stderr}"
     );
     assert_eq!(
-        read(root, "public/posts/one/index.html"),
-        String::from_utf8_lossy(&before[Path::new("posts/one/index.html")])
+        snapshot(&root.join("public")),
+        before,
+        "nothing damaged was published"
+    );
+
+    // The site went live; a cache that cannot be saved is only a warning.
+    std::fs::remove_file(&cache).unwrap();
+    std::fs::create_dir(&cache).unwrap();
+    post(root, 2, "later", "", "written after");
+    let out = run(root, &["build"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning") && stderr.contains("cache"),
+        "{stderr}"
+    );
+    assert!(read(root, "public/posts/later/index.html").contains("written after"));
+}
+
+#[test]
+fn a_damaged_state_database_names_the_file_and_the_table() {
+    let dir = built_site();
+    let root = dir.path();
+    let db = root.join(".social/state.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "INSERT INTO friends (url, name, state, signing_key, encryption_key, inbox, feed, created)
+         VALUES ('https://f.example/', CAST(X'C328' AS TEXT), 'friend', 'k', 'e', 'i', 'f', 0)",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let err = fails(root, &["build"]);
+    assert!(
+        err.contains(&db.display().to_string()) && err.contains("friends"),
+        "{err}"
     );
 }
 
@@ -558,4 +605,43 @@ fn publish_runs_the_deploy_command_and_stops_when_it_fails() {
         err.contains("deploy_command `exit 3` failed") && err.contains("friends were not notified"),
         "{err}"
     );
+}
+
+#[test]
+fn incremental_builds_match_a_fresh_build_at_every_step() {
+    let dir = site(3);
+    let root = dir.path();
+    for d in 1..=6 {
+        post(root, d, &format!("p{d}"), "", "text");
+    }
+    write(root, "static/thing.txt", "a file");
+    let fresh = root.join("fresh");
+    let same_as_fresh = |step: &str| {
+        ok(root, &["build"]);
+        let _ = std::fs::remove_dir_all(&fresh);
+        ok(
+            root,
+            &["build", "--force", "--output", fresh.to_str().unwrap()],
+        );
+        let (public, fresh) = (snapshot(&root.join("public")), snapshot(&fresh));
+        let names = |t: &BTreeMap<PathBuf, Vec<u8>>| t.keys().cloned().collect::<Vec<_>>();
+        assert_eq!(names(&public), names(&fresh), "after {step}");
+        for (path, bytes) in &public {
+            assert!(fresh[path] == *bytes, "{} after {step}", path.display());
+        }
+    };
+    same_as_fresh("the first build");
+    post(root, 2, "p2", "", "edited");
+    same_as_fresh("an edit");
+    std::fs::remove_file(root.join("content/posts/2026-01-03-p3.md")).unwrap();
+    same_as_fresh("a deletion");
+    // A file becomes a folder and back, through recycled trees.
+    std::fs::remove_file(root.join("static/thing.txt")).unwrap();
+    write(root, "static/thing.txt/inner.txt", "now a folder");
+    post(root, 9, "p9", "", "added");
+    same_as_fresh("a file turned folder");
+    std::fs::remove_dir_all(root.join("static/thing.txt")).unwrap();
+    write(root, "static/thing.txt", "a file again");
+    same_as_fresh("a folder turned file");
+    same_as_fresh("no change");
 }

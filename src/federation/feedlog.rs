@@ -57,39 +57,106 @@ pub fn diff(current: &[Published], published: &HashMap<String, String>, first_sy
     d
 }
 
-/// Appends the changes in one transaction; returns the new last sequence number.
-pub fn record(
-    store: &mut Store,
+/// One change not yet in the store: (op, id, hash, item JSON).
+type NewChange = (&'static str, String, Option<String>, Option<String>);
+
+/// The changes a build makes, held back from the store until the output
+/// that publishes them is live: a build that fails publishes nothing, so a
+/// post that was never live never reaches the log.
+#[derive(Debug, Default)]
+pub struct Pending {
+    /// The store's last sequence number when the changes were computed.
+    base: u64,
+    changes: Vec<NewChange>,
+    /// Recorded as published without a change (first sync only).
+    silent: Vec<(String, String)>,
+}
+
+impl Pending {
+    /// Nothing to append: the log as stored.
+    pub fn none(store: &Store) -> anyhow::Result<Pending> {
+        Ok(Pending {
+            base: store.last_seq()?,
+            ..Pending::default()
+        })
+    }
+
+    pub fn last_seq(&self) -> u64 {
+        self.base + self.changes.len() as u64
+    }
+
+    /// Appends the changes in one transaction, with the sequence numbers
+    /// the published documents already show.
+    pub fn commit(self, store: &mut Store) -> anyhow::Result<()> {
+        if self.changes.is_empty() && self.silent.is_empty() {
+            return Ok(());
+        }
+        store.transaction(|s| {
+            if s.last_seq()? != self.base {
+                return Err(anyhow::anyhow!(
+                    "the change log moved during the build (another build?): build again"
+                ));
+            }
+            for (op, id, hash, json) in &self.changes {
+                s.append_change(op, id, hash.as_deref(), json.as_deref())?;
+            }
+            for (id, hash) in &self.silent {
+                s.mark_published(id, hash)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Stored changes with `from <= seq <= to`, then the pending ones.
+    fn changes(
+        &self,
+        store: &Store,
+        from: u64,
+        to: u64,
+    ) -> anyhow::Result<Vec<crate::store::ChangeRow>> {
+        let mut rows = if from <= self.base {
+            store.changes(from, to.min(self.base))?
+        } else {
+            Vec::new()
+        };
+        for (k, (op, id, _, item)) in self.changes.iter().enumerate() {
+            let seq = self.base + 1 + k as u64;
+            if (from..=to).contains(&seq) {
+                rows.push((seq, op.to_string(), id.clone(), item.clone()));
+            }
+        }
+        Ok(rows)
+    }
+}
+
+/// Computes the changes to append, without storing them.
+pub fn pending(
+    store: &Store,
     current: &[Published],
     diff: &Diff,
     item: &dyn Fn(usize) -> anyhow::Result<Item>,
-) -> anyhow::Result<u64> {
-    let items: Vec<(usize, Option<String>)> = diff
-        .upserts
+) -> anyhow::Result<Pending> {
+    let mut changes: Vec<NewChange> = Vec::new();
+    for &i in &diff.upserts {
+        let p = &current[i];
+        let (op, json) = match p.private {
+            true => ("private", None),
+            false => ("upsert", Some(serde_json::to_string(&item(i)?)?)),
+        };
+        changes.push((op, p.id.clone(), Some(p.hash.clone()), json));
+    }
+    for id in &diff.deletes {
+        changes.push(("delete", id.clone(), None, None));
+    }
+    let silent = diff
+        .silent
         .iter()
-        .map(|&i| {
-            Ok((
-                i,
-                match current[i].private {
-                    true => None,
-                    false => Some(serde_json::to_string(&item(i)?)?),
-                },
-            ))
-        })
-        .collect::<anyhow::Result<_>>()?;
-    store.transaction(|s| {
-        for (i, json) in &items {
-            let p = &current[*i];
-            let op = if p.private { "private" } else { "upsert" };
-            s.append_change(op, &p.id, Some(&p.hash), json.as_deref())?;
-        }
-        for &i in &diff.silent {
-            s.mark_published(&current[i].id, &current[i].hash)?;
-        }
-        for id in &diff.deletes {
-            s.append_change("delete", id, None, None)?;
-        }
-        s.last_seq()
+        .map(|&i| (current[i].id.clone(), current[i].hash.clone()))
+        .collect();
+    Ok(Pending {
+        base: store.last_seq()?,
+        changes,
+        silent,
     })
 }
 
@@ -106,8 +173,8 @@ fn to_changes(rows: Vec<crate::store::ChangeRow>) -> anyhow::Result<Vec<Change>>
         .collect()
 }
 
-pub fn head_bytes(store: &Store, site: &str) -> anyhow::Result<Vec<u8>> {
-    let last = store.last_seq()?;
+pub fn head_bytes(store: &Store, log: &Pending, site: &str) -> anyhow::Result<Vec<u8>> {
+    let last = log.last_seq();
     let from = last.saturating_sub(protocol::HEAD_CHANGES - 1).max(1);
     let head = FeedHead {
         protocol: protocol::PROTOCOL.into(),
@@ -120,18 +187,18 @@ pub fn head_bytes(store: &Store, site: &str) -> anyhow::Result<Vec<u8>> {
             protocol::page_of(last)
         },
         log: Some(store.log_id()?),
-        changes: to_changes(store.changes(from, last)?)?,
+        changes: to_changes(log.changes(store, from, last)?)?,
     };
     Ok(serde_json::to_vec(&head)?)
 }
 
-pub fn page_bytes(store: &Store, site: &str, n: u64) -> anyhow::Result<Vec<u8>> {
+pub fn page_bytes(store: &Store, log: &Pending, site: &str, n: u64) -> anyhow::Result<Vec<u8>> {
     let first = (n - 1) * protocol::CHANGES_PER_PAGE + 1;
     let page = FeedPage {
         protocol: protocol::PROTOCOL.into(),
         site: site.into(),
         page: n,
-        changes: to_changes(store.changes(first, first + protocol::CHANGES_PER_PAGE - 1)?)?,
+        changes: to_changes(log.changes(store, first, first + protocol::CHANGES_PER_PAGE - 1)?)?,
     };
     Ok(serde_json::to_vec(&page)?)
 }
@@ -186,6 +253,51 @@ mod tests {
         assert_eq!(d.silent.len(), 5);
     }
 
+    /// Stores the changes at once, as a build does once its output is live.
+    fn record(
+        s: &mut Store,
+        current: &[Published],
+        d: &Diff,
+        item: &dyn Fn(usize) -> anyhow::Result<Item>,
+    ) -> anyhow::Result<u64> {
+        let p = pending(s, current, d, item)?;
+        let last = p.last_seq();
+        p.commit(s)?;
+        Ok(last)
+    }
+
+    fn head_of(s: &Store) -> FeedHead {
+        let log = Pending::none(s).unwrap();
+        serde_json::from_slice(&head_bytes(s, &log, "https://a/").unwrap()).unwrap()
+    }
+
+    #[test]
+    fn pending_changes_are_published_but_stored_only_on_commit() {
+        let mut s = Store::in_memory().unwrap();
+        let current = vec![Published {
+            id: "https://a/posts/1/".into(),
+            hash: "h".into(),
+            private: true,
+        }];
+        let d = diff(&current, &HashMap::new(), false);
+        let p = pending(&s, &current, &d, &|_| Err(anyhow::anyhow!("unused"))).unwrap();
+        let shown: FeedHead =
+            serde_json::from_slice(&head_bytes(&s, &p, "https://a/").unwrap()).unwrap();
+        assert_eq!((shown.last_seq, shown.changes.len()), (1, 1));
+        assert_eq!(s.last_seq().unwrap(), 0, "nothing stored before commit");
+        assert!(s.published().unwrap().is_empty());
+        p.commit(&mut s).unwrap();
+        assert_eq!(head_of(&s).changes, shown.changes);
+        // A log that moved meanwhile is refused, not overwritten.
+        let stale = pending(&s, &[], &diff(&[], &s.published().unwrap(), false), &|_| {
+            Err(anyhow::anyhow!("unused"))
+        })
+        .unwrap();
+        s.append_change("delete", "https://a/x/", None, None)
+            .unwrap();
+        assert!(stale.commit(&mut s).is_err());
+    }
+
     #[test]
     fn log_round_trips_through_head_and_pages() {
         let mut s = Store::in_memory().unwrap();
@@ -209,14 +321,15 @@ mod tests {
             })
         };
         assert_eq!(record(&mut s, &current, &d, &item).unwrap(), 150);
-        let head: FeedHead =
-            serde_json::from_slice(&head_bytes(&s, "https://a/").unwrap()).unwrap();
+        let head = head_of(&s);
         assert_eq!(head.last_seq, 150);
         assert_eq!(head.pages, 2);
         assert_eq!(head.changes.len() as u64, protocol::HEAD_CHANGES);
         assert_eq!(head.changes.last().unwrap().seq, 150);
-        let p1: FeedPage =
-            serde_json::from_slice(&page_bytes(&s, "https://a/", 1).unwrap()).unwrap();
+        let p1: FeedPage = serde_json::from_slice(
+            &page_bytes(&s, &Pending::none(&s).unwrap(), "https://a/", 1).unwrap(),
+        )
+        .unwrap();
         assert_eq!(p1.changes.len() as u64, protocol::CHANGES_PER_PAGE);
         assert_eq!(p1.changes[0].id, "https://a/posts/149/"); // oldest first
                                                               // Nothing changed: nothing to record.
@@ -233,8 +346,7 @@ mod tests {
         );
         let d = diff(&current, &s.published().unwrap(), false);
         assert_eq!(record(&mut s, &current, &d, &item).unwrap(), 151);
-        let head: FeedHead =
-            serde_json::from_slice(&head_bytes(&s, "https://a/").unwrap()).unwrap();
+        let head = head_of(&s);
         let last = head.changes.last().unwrap();
         assert_eq!((last.op.as_str(), last.item.is_none()), ("private", true));
         assert_eq!(page_version(1, 150), 100);
