@@ -20,7 +20,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 mod cache;
-mod fault;
 
 use cache::{Cache, Stamp};
 
@@ -803,7 +802,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         full,
         elapsed: Duration::ZERO,
     };
-    fault::at("staged")?;
+    crate::faultpoint::at("staged")?;
     if let Some(txn) = txn {
         let kept: Vec<&str> = kept.iter().map(|&k| items[k].0.as_str()).collect();
         // What the live tree holds is known only from a trusted cache.
@@ -812,7 +811,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         txn.commit(&|rel| outputs.contains_key(rel), &kept, old.as_deref())?;
     }
     timer.lap("commit");
-    fault::at("swapped")?;
+    crate::faultpoint::at("swapped")?;
     change_log
         .commit(&mut store)
         .context("the new site is live, but its change log could not be stored")?;

@@ -22,13 +22,13 @@ fn kill_at(site: &mut Site, step: &str) {
         .arg("--root")
         .arg(site.root())
         .arg("sidecar")
-        .env(faultpoint::ENV, step)
+        .env(faultpoint::ENV, format!("pause:{step}"))
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log_path).unwrap())
         .spawn()
         .unwrap();
     site.sidecar = Some(child);
-    let marker = format!("test pause at {step}");
+    let marker = format!("paused at {step}");
     wait_until(&format!("the sidecar to reach {step}"), || {
         site.log().contains(&marker)
     });
