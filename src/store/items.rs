@@ -1,9 +1,86 @@
-//! Per-friend caps on what the store keeps of a friend's feed.
+//! Friends' items cached from their feeds, and the per-friend cap on how
+//! many are kept.
 
 use super::Store;
+use anyhow::Context as _;
 use rusqlite::params;
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FriendItem {
+    pub friend: String,
+    pub id: String,
+    pub title: Option<String>,
+    pub content_html: String,
+    pub published: String,
+    pub updated: Option<String>,
+    pub tags: Vec<String>,
+    pub private: bool,
+}
+
 impl Store {
+    pub fn upsert_item(&self, it: &FriendItem) -> anyhow::Result<()> {
+        self.conn.execute(
+            "INSERT INTO friend_items (friend, id, title, content_html, published, updated, tags, private)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (friend, id) DO UPDATE SET title = ?3, content_html = ?4, published = ?5, updated = ?6,
+                tags = ?7, private = ?8",
+            params![
+                it.friend,
+                it.id,
+                it.title,
+                it.content_html,
+                it.published,
+                it.updated,
+                serde_json::to_string(&it.tags)?,
+                it.private
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn delete_item(&self, friend: &str, id: &str) -> anyhow::Result<()> {
+        self.conn.execute(
+            "DELETE FROM friend_items WHERE friend = ?1 AND id = ?2",
+            params![friend, id],
+        )?;
+        Ok(())
+    }
+
+    /// Items of current friends only; friends-only posts when `private`.
+    pub fn friend_items(&self, private: bool) -> anyhow::Result<Vec<FriendItem>> {
+        self.at("friend_items", || {
+            let mut st = self.conn.prepare_cached(
+                "SELECT i.friend, i.id, i.title, i.content_html, i.published, i.updated, i.tags, i.private
+                 FROM friend_items i JOIN friends f ON f.url = i.friend AND f.state = 'friend'
+                 WHERE i.private <= ?1",
+            )?;
+            let rows = st
+                .query_map([private], |r| {
+                    let tags: String = r.get(6)?;
+                    Ok(FriendItem {
+                        friend: r.get(0)?,
+                        id: r.get(1)?,
+                        title: r.get(2)?,
+                        content_html: r.get(3)?,
+                        published: r.get(4)?,
+                        updated: r.get(5)?,
+                        tags: serde_json::from_str(&tags).unwrap_or_default(),
+                        private: r.get(7)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// Forgets every item cached from `friend`, public and friends-only.
+    pub fn clear_friend_items(&self, friend: &str) -> anyhow::Result<()> {
+        self.conn
+            .execute("DELETE FROM friend_items WHERE friend = ?1", [friend])
+            .with_context(|| format!("cannot clear items of {friend} in table friend_items"))?;
+        Ok(())
+    }
+
     /// Keeps the newest `max` of `friend`'s items (by publication time) and
     /// deletes the rest; returns how many were deleted and adds them to the
     /// friend's `items_dropped` count for `status`.
@@ -37,7 +114,7 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::store::{FriendItem, Store};
+    use super::*;
 
     fn item(id: &str, published: &str) -> FriendItem {
         FriendItem {
