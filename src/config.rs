@@ -29,6 +29,8 @@ pub struct SidecarConfig {
     pub deploy_command: Option<String>,
     /// `error`, `warn`, `info` or `debug`.
     pub log_level: String,
+    /// `text` (one plain line per event) or `json` (one JSON object a line).
+    pub log_format: String,
     /// Quiet period after a friend's update before the site is rebuilt.
     pub rebuild_debounce_ms: u64,
     /// `POST /inbox` requests one client address may make per minute, in a
@@ -43,6 +45,7 @@ impl Default for SidecarConfig {
             serve_public: false,
             deploy_command: None,
             log_level: "info".into(),
+            log_format: "text".into(),
             rebuild_debounce_ms: 100,
             inbox_limit_per_ip: 1200,
         }
@@ -176,6 +179,13 @@ impl Config {
                 file,
                 line_for("log_level"),
                 "log_level must be one of error, warn, info, debug",
+            ));
+        }
+        if !["text", "json"].contains(&config.sidecar.log_format.as_str()) {
+            return Err(Problem::new(
+                file,
+                line_for("log_format"),
+                "log_format must be text or json",
             ));
         }
         let fed = &config.federation;
