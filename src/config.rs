@@ -341,4 +341,15 @@ mod tests {
             parse("[site]\ntitle=\"T\"\nbase_url=\"http://x/\"\nposts_per_page = 0\n").unwrap_err();
         assert_eq!(e.line, 4);
     }
+
+    #[test]
+    fn log_format_is_text_or_json() {
+        let base = "[site]\ntitle = \"T\"\nbase_url = \"https://a/\"\n[sidecar]\n";
+        assert_eq!(parse(base).unwrap().sidecar.log_format, "text");
+        let c = parse(&format!("{base}log_format = \"json\"\n")).unwrap();
+        assert_eq!(c.sidecar.log_format, "json");
+        let e = parse(&format!("{base}log_format = \"xml\"\n")).unwrap_err();
+        assert_eq!(e.line, 5, "{e}");
+        assert!(e.message.contains("log_format"), "{e}");
+    }
 }
