@@ -29,6 +29,8 @@ pub struct SidecarConfig {
     pub deploy_command: Option<String>,
     /// `error`, `warn`, `info` or `debug`.
     pub log_level: String,
+    /// `text` (one plain line per event) or `json` (one JSON object a line).
+    pub log_format: String,
     /// Quiet period after a friend's update before the site is rebuilt.
     pub rebuild_debounce_ms: u64,
     /// `POST /inbox` requests one client address may make per minute, in a
@@ -43,6 +45,7 @@ impl Default for SidecarConfig {
             serve_public: false,
             deploy_command: None,
             log_level: "info".into(),
+            log_format: "text".into(),
             rebuild_debounce_ms: 100,
             inbox_limit_per_ip: 1200,
         }
@@ -176,6 +179,13 @@ impl Config {
                 file,
                 line_for("log_level"),
                 "log_level must be one of error, warn, info, debug",
+            ));
+        }
+        if !["text", "json"].contains(&config.sidecar.log_format.as_str()) {
+            return Err(Problem::new(
+                file,
+                line_for("log_format"),
+                "log_format must be text or json",
             ));
         }
         let fed = &config.federation;
@@ -330,5 +340,16 @@ mod tests {
         let e =
             parse("[site]\ntitle=\"T\"\nbase_url=\"http://x/\"\nposts_per_page = 0\n").unwrap_err();
         assert_eq!(e.line, 4);
+    }
+
+    #[test]
+    fn log_format_is_text_or_json() {
+        let base = "[site]\ntitle = \"T\"\nbase_url = \"https://a/\"\n[sidecar]\n";
+        assert_eq!(parse(base).unwrap().sidecar.log_format, "text");
+        let c = parse(&format!("{base}log_format = \"json\"\n")).unwrap();
+        assert_eq!(c.sidecar.log_format, "json");
+        let e = parse(&format!("{base}log_format = \"xml\"\n")).unwrap_err();
+        assert_eq!(e.line, 5, "{e}");
+        assert!(e.message.contains("log_format"), "{e}");
     }
 }

@@ -271,7 +271,7 @@ fn page(dir: &Path, url: &str, state: &State, kind: Page) -> Reply {
     }
     let response = tiny_http::Response::from_data(bytes)
         .with_status_code(status)
-        .with_header(header("Content-Type", content_type))
+        .with_header(header("Content-Type", &content_type))
         .with_header(header("Cache-Control", "no-store"));
     crate::http::secure(response, kind)
 }

@@ -67,7 +67,10 @@ fn guard<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Sidecar {
     pub fn new(node: Node) -> anyhow::Result<Sidecar> {
         let output = node.root.join("public");
-        let log = log::Logger::new(&node.config.sidecar.log_level);
+        let log = log::Logger::new(
+            &node.config.sidecar.log_level,
+            &node.config.sidecar.log_format,
+        );
         let first = reload::Snapshot::new(
             node.config.clone(),
             crate::federation::Me::new(&node.config, crate::federation::keys::load(&node.root)?)?,
@@ -91,21 +94,20 @@ impl Sidecar {
 
     /// Binds and serves until the process is stopped.
     pub fn run(self, bind: &str) -> anyhow::Result<()> {
-        let front =
-            crate::http::Front::bind(bind, routes::limits(&self.node.config.sidecar.log_level))?;
+        let front = crate::http::Front::bind(bind, routes::limits())?;
         let addr = front.local_addr()?;
         println!(
             "microsocial sidecar for {} listening on http://{addr}/",
             self.node.me.url
         );
-        self.log.info(&format!(
+        tracing::info!(
             "inbox {}, serving public/: {}",
             self.node
                 .config
                 .site
                 .inbox_url(&self.node.config.federation),
             self.node.config.sidecar.serve_public
-        ));
+        );
         let inbox_limit = crate::http::RateLimit::new(
             self.node.config.sidecar.inbox_limit_per_ip,
             Duration::from_secs(60),
@@ -178,15 +180,14 @@ impl Sidecar {
         let max = live.config.federation.max_pings_per_minute;
         match inbox::handle(&self.node.store, &live.me, &self.limits, max, &msg) {
             Ok(Ok(Outcome::Accepted(accepted))) => {
-                self.log
-                    .info(&format!("accepted {} from {peer}", accepted.describe()));
+                tracing::info!("accepted {} from {peer}", accepted.describe());
                 self.after(&accepted);
                 json(202, b"{\"status\":\"accepted\"}")
             }
             Ok(Ok(Outcome::Verify(pending))) => self.queue_request(&peer, pending),
             Ok(Err(reject)) => self.reject(&peer, &reject),
             Err(e) => {
-                self.log.error(&format!("inbox: internal error: {e:#}"));
+                tracing::error!("inbox: internal error: {e:#}");
                 json(
                     500,
                     &protocol::error_body(
@@ -203,11 +204,7 @@ impl Sidecar {
         peer: &str,
         r: &protocol::Reject,
     ) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-        self.log.warn(&format!(
-            "rejected message from {peer}: {} ({})",
-            r.code(),
-            r
-        ));
+        tracing::warn!("rejected message from {peer}: {} ({})", r.code(), r);
         let resp = json(r.status(), &protocol::error_body(r.code(), &r.to_string()));
         match r.retry_after() {
             Some(secs) => resp.with_header(files::header_value("Retry-After", &secs.to_string())),
@@ -217,9 +214,9 @@ impl Sidecar {
 
     fn after(&self, accepted: &Accepted) {
         match accepted {
-            Accepted::FriendRequest { from } => self.log.info(&format!(
-                "{from} asks to be friends: run `microsocial friends accept {from}`"
-            )),
+            Accepted::FriendRequest { from } => {
+                tracing::info!("{from} asks to be friends: run `microsocial friends accept {from}`")
+            }
             Accepted::Friendship { from } => {
                 self.request_pull(from, u64::MAX);
                 self.request_rebuild();
@@ -308,7 +305,7 @@ impl Sidecar {
             }
             match result {
                 Ok(r) => {
-                    self.log.info(&format!(
+                    tracing::info!(
                         "pulled {friend}: {} in {} ms ({} request(s){})",
                         if r.not_modified {
                             "not modified".to_string()
@@ -322,18 +319,18 @@ impl Sidecar {
                         } else {
                             String::new()
                         }
-                    ));
+                    );
                     if r.dropped > 0 {
-                        self.log.warn(&format!(
+                        tracing::warn!(
                             "{friend}: dropped {} older post(s) to keep max_items_per_friend",
                             r.dropped
-                        ));
+                        );
                     }
                     if r.applied > 0 {
                         self.request_rebuild();
                     }
                 }
-                Err(e) => self.log.warn(&format!("pull of {friend} failed: {e:#}")),
+                Err(e) => tracing::warn!("pull of {friend} failed: {e:#}"),
             }
         }
     }
@@ -379,24 +376,22 @@ impl Sidecar {
         };
         match pipeline::build(&opts) {
             Ok(report) => {
-                self.log.info(&format!("rebuilt: {report}"));
+                tracing::info!("rebuilt: {report}");
                 if report.written > 0 || report.deleted > 0 {
                     if let Some(cmd) = &self.settings().config.sidecar.deploy_command {
                         self.deploy(cmd);
                     }
                 }
             }
-            Err(e) => self.log.error(&format!("rebuild failed: {e:#}")),
+            Err(e) => tracing::error!("rebuild failed: {e:#}"),
         }
     }
 
     fn deploy(&self, cmd: &str) {
         let started = Instant::now();
         match crate::deploy::run(&self.node.root, cmd) {
-            Ok(()) => self
-                .log
-                .info(&format!("deployed in {} ms", started.elapsed().as_millis())),
-            Err(e) => self.log.error(&format!("{e:#}")),
+            Ok(()) => tracing::info!("deployed in {} ms", started.elapsed().as_millis()),
+            Err(e) => tracing::error!("{e:#}"),
         }
     }
 
@@ -417,19 +412,16 @@ impl Sidecar {
             ) {
                 Ok(results) => {
                     for (m, d) in results {
-                        self.log.info(&format!(
-                            "delivery of {} {} to {}: {d:?}",
-                            m.kind, m.id, m.recipient
-                        ));
+                        tracing::info!("delivery of {} {} to {}: {d:?}", m.kind, m.id, m.recipient);
                     }
                 }
-                Err(e) => self.log.error(&format!("outbox: {e:#}")),
+                Err(e) => tracing::error!("outbox: {e:#}"),
             }
             if last_prune.elapsed() > Duration::from_secs(3600) {
                 last_prune = Instant::now();
                 let before = crate::store::now_ms() - SEEN_KEEP_MS;
                 if let Err(e) = lock(&self.node.store).prune_seen(before) {
-                    self.log.warn(&format!("pruning seen ids: {e:#}"));
+                    tracing::warn!("pruning seen ids: {e:#}");
                 }
             }
             let wait = match lock(&self.node.store).next_due() {

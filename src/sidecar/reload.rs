@@ -110,11 +110,9 @@ impl super::Sidecar {
             Reloaded::No => {}
             Reloaded::Yes => {
                 self.log.set_level(&snap.config.sidecar.log_level);
-                self.log.info("reloaded social.toml and keys");
+                tracing::info!("reloaded social.toml and keys");
             }
-            Reloaded::Failed(e) => self
-                .log
-                .error(&format!("keeping the previous settings: {e:#}")),
+            Reloaded::Failed(e) => tracing::error!("keeping the previous settings: {e:#}"),
         }
         snap
     }

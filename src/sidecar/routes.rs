@@ -15,10 +15,9 @@ fn body_cap(method: &str, path: &str) -> u64 {
     }
 }
 
-pub(super) fn limits(log_level: &str) -> Limits {
-    let log = super::log::Logger::new(log_level);
+pub(super) fn limits() -> Limits {
     Limits {
-        report: std::sync::Arc::new(move |line| log.warn(line)),
+        report: std::sync::Arc::new(|line| tracing::warn!("{line}")),
         ..Limits::new(body_cap)
     }
 }
@@ -30,7 +29,7 @@ impl Sidecar {
         let response = match (&method, url.as_str()) {
             (tiny_http::Method::Post, "/inbox") => match crate::http::peer(&req).map(|ip| inbox_limit.take(ip)) {
                 Some(Err(wait)) => {
-                    self.log.warn(&format!("inbox: too many requests from {}, retry in {wait} s", crate::http::peer(&req).map_or("?".into(), |ip| ip.to_string())));
+                    tracing::warn!("inbox: too many requests from {}, retry in {wait} s", crate::http::peer(&req).map_or("?".into(), |ip| ip.to_string()));
                     json(429, &protocol::error_body("rate_limited", "too many messages from this address; retry later"))
                         .with_header(files::header_value("Retry-After", &wait.to_string()))
                 }
@@ -49,8 +48,7 @@ impl Sidecar {
             }
             _ => json(404, &protocol::error_body("not_found", "no such endpoint")),
         };
-        self.log
-            .debug(&format!("{method} {url} {}", response.status_code().0));
+        tracing::debug!("{method} {url} {}", response.status_code().0);
         let _ = req.respond(response);
     }
 }

@@ -56,17 +56,15 @@ impl super::Sidecar {
     pub(super) fn queue_request(&self, peer: &str, pending: PendingRequest) -> Response {
         let from = pending.from().to_string();
         if self.verify.offer(pending).is_err() {
-            self.log.warn(&format!(
+            tracing::warn!(
                 "refused friend.request from {from} ({peer}): verification queue is full"
-            ));
+            );
             let busy =
                 protocol::error_body("busy", "too many requests are being checked; retry later");
             let after = RETRY_AFTER_SECS.to_string();
             return json(503, &busy).with_header(files::header_value("Retry-After", &after));
         }
-        self.log.info(&format!(
-            "friend.request from {from} ({peer}) queued for verification"
-        ));
+        tracing::info!("friend.request from {from} ({peer}) queued for verification");
         json(202, b"{\"status\":\"accepted\"}")
     }
 
@@ -75,16 +73,11 @@ impl super::Sidecar {
         let from = pending.from();
         match inbox::verify_request(&self.node.store, &live.client, &live.me, pending) {
             Ok(Ok(accepted)) => {
-                self.log.info(&format!("accepted {}", accepted.describe()));
+                tracing::info!("accepted {}", accepted.describe());
                 self.after(&accepted);
             }
-            Ok(Err(r)) => self.log.warn(&format!(
-                "dropped friend.request from {from}: {} ({r})",
-                r.code()
-            )),
-            Err(e) => self.log.error(&format!(
-                "friend.request from {from}: internal error: {e:#}"
-            )),
+            Ok(Err(r)) => tracing::warn!("dropped friend.request from {from}: {} ({r})", r.code()),
+            Err(e) => tracing::error!("friend.request from {from}: internal error: {e:#}"),
         }
     }
 }
