@@ -166,7 +166,7 @@ impl Config {
             ));
         }
         if let Some(inbox) = &config.federation.inbox_url {
-            if crate::federation::protocol::normalize_url(inbox).is_none() {
+            if crate::siteurl::normalize(inbox).is_none() {
                 return Err(Problem::new(
                     file,
                     line_for("inbox_url"),

@@ -21,6 +21,7 @@ pub mod problem;
 pub mod render;
 pub mod sidecar;
 pub mod site;
+pub mod siteurl;
 pub mod store;
 pub mod webfiles;
 pub mod words;

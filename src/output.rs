@@ -45,7 +45,7 @@ impl Output {
         let beside = |what: &str| parent.join(format!(".{name}.microsocial-{what}"));
         let legacy = vec![beside("staging"), beside("journal")];
         let builds = work.join("build");
-        crate::federation::keys::create_private_dir(&builds)?;
+        fsutil::create_closed_dir(&builds)?;
         let key = xxhash_rust::xxh3::xxh3_64(dir.to_string_lossy().as_bytes());
         // One name per output folder, so two outputs never share one.
         let side = |what: &str| match fsutil::same_file_system(&builds, parent) {

@@ -44,21 +44,7 @@ pub fn keys_dir(root: &Path) -> PathBuf {
 
 /// Creates `dir` (and parents) readable by the owner only.
 pub fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        // An existing folder may have been created with looser rights.
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("cannot restrict {}", dir.display()))?;
-    }
-    #[cfg(not(unix))]
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    Ok(())
+    crate::fsutil::create_closed_dir(dir)
 }
 
 /// Writes a new secret file (mode 0600); never replaces an existing one.

@@ -373,28 +373,9 @@ pub fn error_body(code: &str, message: &str) -> Vec<u8> {
         .unwrap_or_else(|_| b"{}".to_vec())
 }
 
-/// Canonical form of a site URL: lower-case scheme and host, trailing slash.
-pub fn normalize_url(url: &str) -> Option<String> {
-    let url = url.trim();
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return None;
-    }
-    let (host, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    if host.is_empty() || host.contains(['@', ' ', '?', '#']) || path.contains(['?', '#']) {
-        return None;
-    }
-    let path = if path.ends_with('/') {
-        path.to_string()
-    } else {
-        format!("{path}/")
-    };
-    Some(format!("{scheme}://{}{path}", host.to_ascii_lowercase()))
-}
+/// Canonical form of a site URL (PROTOCOL.md §2); it lives below every layer
+/// because the config checks URLs too.
+pub use crate::siteurl::normalize as normalize_url;
 
 pub fn encode_key(key: &VerifyingKey) -> String {
     format!("ed25519:{}", B64.encode(key.as_bytes()))
