@@ -40,29 +40,8 @@ fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
 
 #[test]
 fn serve_rebuilds_reloads_and_survives_errors() {
-    let dir = tempfile::tempdir().unwrap();
-    let ok = Command::new(BIN)
-        .arg("init")
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(ok.status.success());
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let _server = Kill(
-        Command::new(BIN)
-            .arg("--root")
-            .arg(dir.path())
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_for("the server", || get(port, "/").contains("Hello, world"));
+    let served = served("127.0.0.1");
+    let (dir, port) = (&served.dir, served.port);
     // Links point at the local server, not at base_url.
     assert!(get(port, "/").contains(&format!("http://127.0.0.1:{port}/posts/hello-world/")));
 
