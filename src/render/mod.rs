@@ -318,7 +318,17 @@ pub struct Thread<'a> {
     pub name: &'a str,
     pub url: &'a str,
     pub unread: i64,
-    pub messages: &'a [crate::store::Message],
+    pub messages: Vec<ChatLine>,
+}
+
+/// One message of a conversation, as the private view shows it.
+pub struct ChatLine {
+    /// Sent by the owner (else received).
+    pub mine: bool,
+    pub body: String,
+    /// Milliseconds since the epoch.
+    pub at: i64,
+    pub state: String,
 }
 
 #[derive(Serialize)]
@@ -650,7 +660,8 @@ impl<'a> Renderer<'a> {
             TimelineRef::Friend(j) => {
                 let p = &site.friend_posts[j];
                 let f = &site.friends[p.friend];
-                let content = crate::federation::sanitize::clean(&p.content_html, &p.url);
+                // Sanitised by the pipeline's adapter before it got here.
+                let content = p.content_html.clone();
                 let text = crate::content::excerpt(&strip_tags(&content), 60);
                 TimelineEntry {
                     post: PostCtx {
@@ -717,7 +728,7 @@ impl<'a> Renderer<'a> {
             .messages
             .iter()
             .map(|m| MessageCtx {
-                mine: m.direction == "out",
+                mine: m.mine,
                 body: &m.body,
                 at: ms_time(m.at).to_rfc3339(),
                 at_display: ms_time(m.at).format("%-d %b %Y %H:%M").to_string(),
