@@ -2,7 +2,7 @@
 //! on-disk cache so a rebuild parses only changed files and renders only
 //! pages whose inputs changed. Each stage is a module below.
 
-use crate::federation::keys;
+use crate::federation::{feedlog, keys};
 use crate::output::Output;
 use crate::problem::Problems;
 use crate::render::Renderer;
@@ -80,9 +80,36 @@ impl Timer {
     }
 }
 
+/// Every output file, the epoch sealer and the pending change log.
+fn plan_outputs(
+    opts: &Options,
+    loaded: &mut load::Loaded,
+    store: &Store,
+    keys: &keys::Keys,
+    fps: &plan::Fingerprints,
+) -> anyhow::Result<(Vec<plan::Planned>, Option<seal::Sealer>, feedlog::Pending)> {
+    let mut items = plan::site_items(loaded, fps, keys)?;
+    // Friends-only posts: sealed to the current epoch's group key.
+    let sealer = if opts.publish_log && !loaded.site.private_posts.is_empty() {
+        Some(seal::Sealer::prepare(store, keys)?)
+    } else {
+        None
+    };
+    if let Some(sealer) = &sealer {
+        plan::sealed_items(sealer, &loaded.site, keys, fps, &mut items);
+    }
+    let change_log = if opts.publish_log {
+        changelog::plan(loaded, store, keys, sealer.as_ref(), fps, &mut items)?
+    } else {
+        feedlog::Pending::none(store)?
+    };
+    plan::entry_assets(loaded, &mut items)?;
+    plan::check_collisions(&items)?;
+    Ok((items, sealer, change_log))
+}
+
 /// The stages in order: load, friends, plan, render and stage, swap, change
-/// log, private view, cache. (Over 80 lines: it is the list of stages, and
-/// splitting it would only hide the order.)
+/// log, private view, cache. (About 115 lines: it is the list of stages.)
 pub fn build(opts: &Options) -> anyhow::Result<Report> {
     let started = Instant::now();
     let mut timer = Timer::new();
@@ -115,30 +142,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
     timer.lap("friends");
 
     let fps = plan::Fingerprints::of(&loaded, opts.drafts);
-    let mut items = plan::site_items(&loaded, &fps, &keys)?;
-    // Friends-only posts: sealed to the current epoch's group key.
-    let sealer = if opts.publish_log && !loaded.site.private_posts.is_empty() {
-        Some(seal::Sealer::prepare(&store, &keys)?)
-    } else {
-        None
-    };
-    if let Some(sealer) = &sealer {
-        plan::sealed_items(sealer, &loaded.site, &keys, &fps, &mut items);
-    }
-    let change_log = if opts.publish_log {
-        changelog::plan(
-            &mut loaded,
-            &store,
-            &keys,
-            sealer.as_ref(),
-            &fps,
-            &mut items,
-        )?
-    } else {
-        crate::federation::feedlog::Pending::none(&store)?
-    };
-    plan::entry_assets(&loaded, &mut items)?;
-    plan::check_collisions(&items)?;
+    let (items, sealer, change_log) = plan_outputs(opts, &mut loaded, &store, &keys, &fps)?;
     timer.lap("plan");
 
     let dirty = render::dirty(&items, &cache, &opts.output, opts.force);

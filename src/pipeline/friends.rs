@@ -133,3 +133,77 @@ pub(super) fn friends_from_store(
     }
     Ok((friends, posts))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Friend, FriendItem};
+
+    fn store_with(html: &str) -> Store {
+        let store = Store::in_memory().unwrap();
+        store
+            .upsert_friend(&Friend {
+                url: "https://bob.example/".into(),
+                name: "Bob".into(),
+                state: "friend".into(),
+                signing_key: String::new(),
+                encryption_key: String::new(),
+                inbox: String::new(),
+                feed: String::new(),
+                avatar: None,
+                created: 0,
+                last_seq: 0,
+                feed_etag: None,
+                last_pull: None,
+                last_pull_error: None,
+                last_heard: None,
+            })
+            .unwrap();
+        store
+            .upsert_item(&FriendItem {
+                friend: "https://bob.example/".into(),
+                id: "https://bob.example/posts/1/".into(),
+                title: None,
+                content_html: html.into(),
+                published: "2026-11-01T10:00:00+00:00".into(),
+                updated: None,
+                tags: vec![],
+                private: false,
+            })
+            .unwrap();
+        store
+    }
+
+    #[test]
+    fn friends_html_reaches_the_site_sanitised_against_the_post_url() {
+        let raw = "<p>hi<script>alert(1)</script> <a href=\"pic.png\" onclick=\"x()\">a</a></p>";
+        let store = store_with(raw);
+        let (friends, posts) = friends_from_store(&store, false, &clean_public).unwrap();
+        assert_eq!(friends.len(), 1);
+        assert_eq!(posts.len(), 1);
+        let html = &posts[0].content_html;
+        assert_eq!(html, &sanitize::clean(raw, "https://bob.example/posts/1/"));
+        assert!(
+            !html.contains("<script") && !html.contains("onclick"),
+            "{html}"
+        );
+        assert!(
+            html.contains("https://bob.example/posts/1/pic.png"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn the_private_view_gets_its_image_choice_and_a_final_clean() {
+        let raw = "<p><img src=\"https://cdn.example/a.png\" alt=\"a\"></p>";
+        let store = store_with(raw);
+        let data = private_data(&store, RemoteImages::Link).unwrap();
+        let base = "https://bob.example/posts/1/";
+        let want = sanitize::clean(
+            &sanitize::clean_for_private_view(raw, base, RemoteImages::Link),
+            base,
+        );
+        assert_eq!(data.posts[0].content_html, want);
+        assert!(!want.contains("<img"), "{want}");
+    }
+}
