@@ -8,7 +8,8 @@ use crate::output::Output;
 use crate::render::theme::Theme;
 use crate::render::{self, Fp, Html, Renderer};
 use crate::site::Site;
-use std::collections::HashSet;
+use crate::store::Message;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// Newest entries the private view's timeline shows.
@@ -21,6 +22,32 @@ pub(super) struct PrivateView<'a> {
     pub sources: &'a [Source],
     pub globals: u128,
     pub entry_fp: &'a [u128],
+}
+
+/// The fingerprint of everything the view shows.
+fn stamp(
+    view: &PrivateView<'_>,
+    site: &Site,
+    threads: &[(String, String, Vec<Message>)],
+    unread: &HashMap<String, i64>,
+) -> String {
+    let mut fp = Fp::new(view.globals).str("private");
+    for r in site.timeline.iter().take(PRIVATE_VIEW_ENTRIES) {
+        fp = match *r {
+            crate::site::TimelineRef::Own(i) => fp.num(view.entry_fp[i]),
+            crate::site::TimelineRef::Friend(j) => fp.num(site.friend_posts[j].fingerprint),
+        };
+    }
+    for (peer, name, messages) in threads {
+        fp = fp
+            .str(peer)
+            .str(name)
+            .num(unread.get(peer).copied().unwrap_or(0) as u128);
+        for m in messages {
+            fp = fp.str(&m.id).str(&m.state);
+        }
+    }
+    format!("{:032x}", fp.done())
 }
 
 pub(super) fn write_private_view(
@@ -39,23 +66,7 @@ pub(super) fn write_private_view(
         .collect();
     site.set_timeline(own, data.friends, data.posts);
     // Skip the render when nothing the view shows has changed.
-    let mut fp = Fp::new(view.globals).str("private");
-    for r in site.timeline.iter().take(PRIVATE_VIEW_ENTRIES) {
-        fp = match *r {
-            crate::site::TimelineRef::Own(i) => fp.num(view.entry_fp[i]),
-            crate::site::TimelineRef::Friend(j) => fp.num(site.friend_posts[j].fingerprint),
-        };
-    }
-    for (peer, name, messages) in &data.threads {
-        fp = fp
-            .str(peer)
-            .str(name)
-            .num(data.unread.get(peer).copied().unwrap_or(0) as u128);
-        for m in messages {
-            fp = fp.str(&m.id).str(&m.state);
-        }
-    }
-    let stamp = format!("{:032x}", fp.done());
+    let stamp = stamp(view, site, &data.threads, &data.unread);
     let stamp_file = dir.with_extension("fingerprint");
     if dir.is_dir() && std::fs::read_to_string(&stamp_file).is_ok_and(|s| s == stamp) {
         return Ok(());
