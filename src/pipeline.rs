@@ -136,8 +136,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
     }
     let keys = keys::ensure(&opts.root)?;
     let mut store = Store::open(&opts.root)?;
-    let (friends, friend_posts) =
-        friends::friends_from_store(&store, false, &friends::clean_public)?;
+    let (friends, friend_posts) = friends::friends_from_store(&store, false)?;
     loaded.site.set_friends(friends, friend_posts);
     timer.lap("friends");
 
@@ -155,14 +154,16 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
     load::ensure_html(&loaded.site, &loaded.sources, &mut loaded.htmls, &need)?;
     let feed_docs = changelog::documents(&store, &change_log, &loaded.site, &items, &dirty)?;
     let private = match &opts.private_output {
-        Some(_) => Some(friends::private_data(
-            &store,
-            loaded.site.config.federation.remote_images,
-        )?),
+        Some(_) => Some(friends::private_data(&store)?),
         None => None,
     };
     timer.lap("markdown");
-    let renderer = Renderer::new(&loaded.site, &loaded.theme, &loaded.htmls)?;
+    let renderer = Renderer::new(
+        &loaded.site,
+        &loaded.theme,
+        &loaded.htmls,
+        &friends::clean_public,
+    )?;
     // Nothing to write or remove: the live tree stays, no staging at all.
     let untouched = dirty.is_empty()
         && opts.output.is_dir()

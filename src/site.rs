@@ -36,8 +36,8 @@ pub struct FriendInfo {
     pub avatar: Option<String>,
 }
 
-/// A friend's post cached by the sidecar; `content_html` is sanitised by
-/// the pipeline before it reaches render.
+/// A friend's post cached by the sidecar (already sanitised once); render
+/// sanitises `content_html` again with the pipeline's `render::Sanitise`.
 #[derive(Debug, Clone)]
 pub struct FriendPost {
     /// Index into `Site::friends`.

@@ -1,6 +1,7 @@
 //! `check`: the build's loading and planning without writing anything.
 
 use super::cache::Cache;
+use super::friends::clean_public;
 use super::load::{display_path, load};
 use crate::problem::{Problem, Problems};
 use crate::render::{self, Renderer};
@@ -20,7 +21,7 @@ pub fn check(root: &Path, drafts: bool) -> anyhow::Result<Vec<Problem>> {
         }
     };
     let site = &loaded.site;
-    Renderer::new(site, &loaded.theme, &loaded.htmls)?;
+    Renderer::new(site, &loaded.theme, &loaded.htmls, &clean_public)?;
     let mut targets: HashSet<String> = render::plan(site, 0, &vec![0; site.entries.len()])
         .into_iter()
         .map(|p| p.path)

@@ -1,5 +1,5 @@
-//! The adapter from the state store's rows to the site's own types. Friends'
-//! HTML is sanitised here, before it reaches render.
+//! The adapter from the state store's rows to the site's own types, and the
+//! sanitisers render runs on friends' HTML.
 
 use crate::config::RemoteImages;
 use crate::federation::sanitize;
@@ -7,15 +7,19 @@ use crate::render::{ChatLine, Fp};
 use crate::site::{FriendInfo, FriendPost};
 use crate::store::{Message, Store};
 use chrono::DateTime;
-use rayon::prelude::*;
 use std::collections::HashMap;
-
-/// Sanitises one friend's HTML against the post's URL.
-pub(super) type Clean = dyn Fn(&str, &str) -> String + Sync;
 
 /// The public site's sanitiser.
 pub(super) fn clean_public(html: &str, base: &str) -> String {
     sanitize::clean(html, base)
+}
+
+/// The private view's: friends' images become links unless the owner chose
+/// otherwise, then a final clean.
+pub(super) fn clean_private(images: RemoteImages) -> impl Fn(&str, &str) -> String + Sync {
+    move |html: &str, base: &str| {
+        sanitize::clean(&sanitize::clean_for_private_view(html, base, images), base)
+    }
 }
 
 /// A conversation's messages as the private view shows them.
@@ -40,12 +44,8 @@ pub(super) struct PrivateData {
     pub unread: HashMap<String, i64>,
 }
 
-pub(super) fn private_data(store: &Store, images: RemoteImages) -> anyhow::Result<PrivateData> {
-    // Friends' images become links here unless the owner chose otherwise.
-    let clean = move |html: &str, base: &str| {
-        sanitize::clean(&sanitize::clean_for_private_view(html, base, images), base)
-    };
-    let (friends, posts) = friends_from_store(store, true, &clean)?;
+pub(super) fn private_data(store: &Store) -> anyhow::Result<PrivateData> {
+    let (friends, posts) = friends_from_store(store, true)?;
     let names: HashMap<String, String> = store
         .friends()?
         .into_iter()
@@ -69,11 +69,9 @@ pub(super) fn private_data(store: &Store, images: RemoteImages) -> anyhow::Resul
 }
 
 /// Friends and their cached posts from the state store, for the timeline.
-/// Their HTML is sanitised here: render trusts what it is given.
 pub(super) fn friends_from_store(
     store: &Store,
     private: bool,
-    clean: &Clean,
 ) -> anyhow::Result<(Vec<FriendInfo>, Vec<FriendPost>)> {
     let friends: Vec<FriendInfo> = store
         .friends()?
@@ -91,13 +89,7 @@ pub(super) fn friends_from_store(
         .map(|(i, f)| (f.url.as_str(), i))
         .collect();
     let mut posts = Vec::new();
-    let items = store.friend_items(private)?;
-    // Sanitising is the costly part: done for all posts at once, in parallel.
-    let cleaned: Vec<String> = items
-        .par_iter()
-        .map(|it| clean(&it.content_html, &it.id))
-        .collect();
-    for (it, content_html) in items.into_iter().zip(cleaned) {
+    for it in store.friend_items(private)? {
         let (Some(&friend), Ok(date)) = (
             index.get(it.friend.as_str()),
             DateTime::parse_from_rfc3339(&it.published),
@@ -120,7 +112,7 @@ pub(super) fn friends_from_store(
             friend,
             url: it.id,
             title: it.title,
-            content_html,
+            content_html: it.content_html,
             date,
             updated: it
                 .updated
@@ -137,73 +129,36 @@ pub(super) fn friends_from_store(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Friend, FriendItem};
 
-    fn store_with(html: &str) -> Store {
-        let store = Store::in_memory().unwrap();
-        store
-            .upsert_friend(&Friend {
-                url: "https://bob.example/".into(),
-                name: "Bob".into(),
-                state: "friend".into(),
-                signing_key: String::new(),
-                encryption_key: String::new(),
-                inbox: String::new(),
-                feed: String::new(),
-                avatar: None,
-                created: 0,
-                last_seq: 0,
-                feed_etag: None,
-                last_pull: None,
-                last_pull_error: None,
-                last_heard: None,
-            })
-            .unwrap();
-        store
-            .upsert_item(&FriendItem {
-                friend: "https://bob.example/".into(),
-                id: "https://bob.example/posts/1/".into(),
-                title: None,
-                content_html: html.into(),
-                published: "2026-11-01T10:00:00+00:00".into(),
-                updated: None,
-                tags: vec![],
-                private: false,
-            })
-            .unwrap();
-        store
-    }
+    const RAW: &str = "<p>hi<script>alert(1)</script> <a href=\"x\" onclick=\"y()\">a</a> \
+        <img src=\"https://cdn.example/a.png\" alt=\"a\"></p>";
+    const BASE: &str = "https://bob.example/posts/1/";
 
     #[test]
-    fn friends_html_reaches_the_site_sanitised_against_the_post_url() {
-        let raw = "<p>hi<script>alert(1)</script> <a href=\"pic.png\" onclick=\"x()\">a</a></p>";
-        let store = store_with(raw);
-        let (friends, posts) = friends_from_store(&store, false, &clean_public).unwrap();
-        assert_eq!(friends.len(), 1);
-        assert_eq!(posts.len(), 1);
-        let html = &posts[0].content_html;
-        assert_eq!(html, &sanitize::clean(raw, "https://bob.example/posts/1/"));
+    fn the_public_sanitiser_drops_scripts_and_resolves_links() {
+        let html = clean_public(RAW, BASE);
         assert!(
             !html.contains("<script") && !html.contains("onclick"),
             "{html}"
         );
         assert!(
-            html.contains("https://bob.example/posts/1/pic.png"),
+            html.contains("href=\"https://bob.example/posts/1/x\""),
             "{html}"
         );
+        assert!(html.contains("<img"), "{html}");
     }
 
     #[test]
-    fn the_private_view_gets_its_image_choice_and_a_final_clean() {
-        let raw = "<p><img src=\"https://cdn.example/a.png\" alt=\"a\"></p>";
-        let store = store_with(raw);
-        let data = private_data(&store, RemoteImages::Link).unwrap();
-        let base = "https://bob.example/posts/1/";
-        let want = sanitize::clean(
-            &sanitize::clean_for_private_view(raw, base, RemoteImages::Link),
-            base,
+    fn the_private_sanitiser_turns_images_into_links_unless_told_to_load() {
+        let link = clean_private(RemoteImages::Link)(RAW, BASE);
+        assert!(
+            !link.contains("<script") && !link.contains("onclick"),
+            "{link}"
         );
-        assert_eq!(data.posts[0].content_html, want);
-        assert!(!want.contains("<img"), "{want}");
+        assert!(!link.contains("<img"), "{link}");
+        assert!(link.contains("https://cdn.example/a.png"), "{link}");
+        let load = clean_private(RemoteImages::Load)(RAW, BASE);
+        assert!(load.contains("<img"), "{load}");
+        assert!(!load.contains("<script"), "{load}");
     }
 }

@@ -1,7 +1,7 @@
 //! The owner's private view: every post, friends-only ones included, and
 //! the message threads, rendered outside the public output.
 
-use super::friends::{chat_lines, PrivateData};
+use super::friends::{chat_lines, clean_private, PrivateData};
 use super::load::ensure_html;
 use crate::content::Source;
 use crate::output::Output;
@@ -81,7 +81,9 @@ pub(super) fn write_private_view(
         })
         .collect();
     ensure_html(site, sources, htmls, &need)?;
-    let renderer = Renderer::new(site, theme, htmls)?;
+    // Friends' images: links, not loads, unless the owner chose otherwise.
+    let clean = clean_private(site.config.federation.remote_images);
+    let renderer = Renderer::new(site, theme, htmls, &clean)?;
     let threads: Vec<render::Thread> = data
         .threads
         .iter()

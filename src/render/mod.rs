@@ -402,12 +402,18 @@ impl Pagination {
     }
 }
 
+/// Makes a friend's HTML safe to show, given the post's URL as the base for
+/// relative links. The caller supplies it: render does no sanitising of its
+/// own, and runs it only on the friends' posts a page shows.
+pub type Sanitise = dyn Fn(&str, &str) -> String + Sync;
+
 pub struct Renderer<'a> {
     pub site: &'a Site,
     tera: Tera,
     base: Context,
     htmls: &'a [Option<Html>],
     base_path: String,
+    sanitise: &'a Sanitise,
 }
 
 /// Escapes text for HTML and XML. Unlike Tera's default it leaves `/`
@@ -441,7 +447,12 @@ pub fn tera_message(err: &tera::Error) -> String {
 }
 
 impl<'a> Renderer<'a> {
-    pub fn new(site: &'a Site, theme: &Theme, htmls: &'a [Option<Html>]) -> anyhow::Result<Self> {
+    pub fn new(
+        site: &'a Site,
+        theme: &Theme,
+        htmls: &'a [Option<Html>],
+        sanitise: &'a Sanitise,
+    ) -> anyhow::Result<Self> {
         let mut tera = Tera::default();
         tera.add_raw_templates(
             theme
@@ -492,6 +503,7 @@ impl<'a> Renderer<'a> {
             base,
             htmls,
             base_path,
+            sanitise,
         })
     }
 
@@ -660,8 +672,7 @@ impl<'a> Renderer<'a> {
             TimelineRef::Friend(j) => {
                 let p = &site.friend_posts[j];
                 let f = &site.friends[p.friend];
-                // Sanitised by the pipeline's adapter before it got here.
-                let content = p.content_html.clone();
+                let content = (self.sanitise)(&p.content_html, &p.url);
                 let text = crate::content::excerpt(&strip_tags(&content), 60);
                 TimelineEntry {
                     post: PostCtx {
