@@ -36,7 +36,8 @@ pub struct FriendInfo {
     pub avatar: Option<String>,
 }
 
-/// A friend's post cached by the sidecar (already sanitised once).
+/// A friend's post cached by the sidecar (already sanitised once); render
+/// sanitises `content_html` again with the pipeline's `render::Sanitise`.
 #[derive(Debug, Clone)]
 pub struct FriendPost {
     /// Index into `Site::friends`.

@@ -318,7 +318,17 @@ pub struct Thread<'a> {
     pub name: &'a str,
     pub url: &'a str,
     pub unread: i64,
-    pub messages: &'a [crate::store::Message],
+    pub messages: Vec<ChatLine>,
+}
+
+/// One message of a conversation, as the private view shows it.
+pub struct ChatLine {
+    /// Sent by the owner (else received).
+    pub mine: bool,
+    pub body: String,
+    /// Milliseconds since the epoch.
+    pub at: i64,
+    pub state: String,
 }
 
 #[derive(Serialize)]
@@ -392,12 +402,18 @@ impl Pagination {
     }
 }
 
+/// Makes a friend's HTML safe to show, given the post's URL as the base for
+/// relative links. The caller supplies it: render does no sanitising of its
+/// own, and runs it only on the friends' posts a page shows.
+pub type Sanitise = dyn Fn(&str, &str) -> String + Sync;
+
 pub struct Renderer<'a> {
     pub site: &'a Site,
     tera: Tera,
     base: Context,
     htmls: &'a [Option<Html>],
     base_path: String,
+    sanitise: &'a Sanitise,
 }
 
 /// Escapes text for HTML and XML. Unlike Tera's default it leaves `/`
@@ -431,7 +447,12 @@ pub fn tera_message(err: &tera::Error) -> String {
 }
 
 impl<'a> Renderer<'a> {
-    pub fn new(site: &'a Site, theme: &Theme, htmls: &'a [Option<Html>]) -> anyhow::Result<Self> {
+    pub fn new(
+        site: &'a Site,
+        theme: &Theme,
+        htmls: &'a [Option<Html>],
+        sanitise: &'a Sanitise,
+    ) -> anyhow::Result<Self> {
         let mut tera = Tera::default();
         tera.add_raw_templates(
             theme
@@ -482,6 +503,7 @@ impl<'a> Renderer<'a> {
             base,
             htmls,
             base_path,
+            sanitise,
         })
     }
 
@@ -650,7 +672,7 @@ impl<'a> Renderer<'a> {
             TimelineRef::Friend(j) => {
                 let p = &site.friend_posts[j];
                 let f = &site.friends[p.friend];
-                let content = crate::federation::sanitize::clean(&p.content_html, &p.url);
+                let content = (self.sanitise)(&p.content_html, &p.url);
                 let text = crate::content::excerpt(&strip_tags(&content), 60);
                 TimelineEntry {
                     post: PostCtx {
@@ -717,7 +739,7 @@ impl<'a> Renderer<'a> {
             .messages
             .iter()
             .map(|m| MessageCtx {
-                mine: m.direction == "out",
+                mine: m.mine,
                 body: &m.body,
                 at: ms_time(m.at).to_rfc3339(),
                 at_display: ms_time(m.at).format("%-d %b %Y %H:%M").to_string(),

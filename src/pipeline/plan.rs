@@ -1,0 +1,189 @@
+//! Planning: every output file the build would write, each with the
+//! fingerprint of its inputs, before anything is rendered.
+
+use super::load::Loaded;
+use super::seal::Sealer;
+use crate::content;
+use crate::federation::{self, keys, protocol};
+use crate::render::theme::Asset;
+use crate::render::{self, Fp};
+use crate::site::{entry_dir, Site};
+use anyhow::{anyhow, Context as _};
+use std::collections::HashSet;
+use std::path::Path;
+
+/// Where one output file's bytes come from.
+pub(super) enum Item {
+    Page(render::Job),
+    Asset(Asset),
+    /// Bytes made before rendering (discovery document).
+    Bytes(Vec<u8>),
+    /// The federation feed head, or change page `n`.
+    FeedHead,
+    FeedPage(u64),
+    /// One file of this epoch's group key (index into `Sealer::files`).
+    EpochFile(usize),
+    /// Entry `i`, a friends-only post, sealed to the epoch's group key.
+    Sealed(usize),
+}
+
+/// (output path, fingerprint of its inputs, source).
+pub(super) type Planned = (String, u128, Item);
+
+/// What page fingerprints are made of.
+pub(super) struct Fingerprints {
+    /// Anything every page shows.
+    pub globals: u128,
+    /// Per entry: its own inputs.
+    pub entry: Vec<u128>,
+}
+
+impl Fingerprints {
+    /// A page changes when its own inputs or anything every page shows changes.
+    pub(super) fn of(loaded: &Loaded, drafts: bool) -> Fingerprints {
+        let site = &loaded.site;
+        let mut globals = Fp::new(xxhash_rust::xxh3::xxh3_128(&loaded.config_bytes))
+            .str(site.base_url())
+            .num(loaded.theme.fingerprint())
+            .str(env!("CARGO_PKG_VERSION"))
+            .num(drafts as u128);
+        for &i in &site.pages {
+            globals = globals
+                .str(&site.entries[i].label)
+                .str(&site.entries[i].slug);
+        }
+        let entry = site
+            .entries
+            .iter()
+            .map(|e| {
+                let mut fp = Fp::new(e.hash).str(&e.label);
+                for target in &e.source_links {
+                    fp = fp.str(site.url_of_source(target).unwrap_or_default());
+                }
+                fp.done()
+            })
+            .collect();
+        Fingerprints {
+            globals: globals.done(),
+            entry,
+        }
+    }
+}
+
+/// Pages, the theme's static files and the discovery document.
+pub(super) fn site_items(
+    loaded: &Loaded,
+    fps: &Fingerprints,
+    keys: &keys::Keys,
+) -> anyhow::Result<Vec<Planned>> {
+    let site = &loaded.site;
+    let mut items: Vec<Planned> = render::plan(site, fps.globals, &fps.entry)
+        .into_iter()
+        .map(|p| (p.path, p.fingerprint, Item::Page(p.job)))
+        .collect();
+    for (rel, asset) in &loaded.theme.statics {
+        items.push((rel.clone(), asset_fp(asset), Item::Asset(asset.clone())));
+    }
+    let discovery = serde_json::to_vec_pretty(&federation::discovery(&site.config, keys))?;
+    items.push((
+        protocol::DISCOVERY_PATH.into(),
+        xxhash_rust::xxh3::xxh3_128(&discovery),
+        Item::Bytes(discovery),
+    ));
+    Ok(items)
+}
+
+/// The epoch's key files and every friends-only post, sealed.
+pub(super) fn sealed_items(
+    sealer: &Sealer,
+    site: &Site,
+    keys: &keys::Keys,
+    fps: &Fingerprints,
+    items: &mut Vec<Planned>,
+) {
+    for (k, (bucket, _)) in sealer.files.iter().enumerate() {
+        items.push((
+            format!(
+                "{}{}",
+                protocol::PRIVATE_DIR,
+                protocol::epoch_file(sealer.at.epoch, *bucket)
+            ),
+            Fp::new(fps.globals)
+                .str("epoch")
+                .num(sealer.at.epoch as u128)
+                .num(*bucket as u128)
+                .str(&sealer.recipients)
+                .done(),
+            Item::EpochFile(k),
+        ));
+    }
+    for &i in &site.private_posts {
+        items.push((
+            sealer.blob_path(keys, &site.entries[i]),
+            Fp::new(fps.globals)
+                .str("sealed")
+                .num(fps.entry[i])
+                .num(sealer.at.epoch as u128)
+                .done(),
+            Item::Sealed(i),
+        ));
+    }
+}
+
+/// Files that sit beside a post or page's markdown.
+pub(super) fn entry_assets(loaded: &Loaded, items: &mut Vec<Planned>) -> anyhow::Result<()> {
+    let site = &loaded.site;
+    // Entries and sources are index-aligned (load keeps the scan order).
+    for &i in site.posts.iter().chain(&site.pages) {
+        let e = &site.entries[i];
+        let folder = loaded.sources[i].abs.parent().unwrap_or(Path::new(""));
+        let prefix = format!("{}/", e.source_dir());
+        for a in &e.assets {
+            let name = a.strip_prefix(&prefix).unwrap_or(a);
+            let path = folder.join(name);
+            let meta = std::fs::metadata(&path)
+                .with_context(|| format!("cannot stat {}", path.display()))?;
+            let asset = Asset::File {
+                path,
+                mtime_ns: content::mtime_ns(&meta),
+                size: meta.len(),
+            };
+            items.push((
+                format!("{}{name}", entry_dir(e)),
+                asset_fp(&asset),
+                Item::Asset(asset),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn asset_fp(asset: &Asset) -> u128 {
+    match asset {
+        Asset::Embedded(b) => xxhash_rust::xxh3::xxh3_128(b),
+        Asset::File {
+            path,
+            mtime_ns,
+            size,
+        } => Fp::new(*mtime_ns as u128)
+            .str(&path.to_string_lossy())
+            .num(*size as u128)
+            .done(),
+    }
+}
+
+pub(super) fn check_collisions(items: &[Planned]) -> anyhow::Result<()> {
+    let mut seen: HashSet<&str> = HashSet::new();
+    let dupes: Vec<&str> = items
+        .iter()
+        .filter(|i| !seen.insert(i.0.as_str()))
+        .map(|i| i.0.as_str())
+        .collect();
+    if dupes.is_empty() {
+        return Ok(());
+    }
+    Err(anyhow!(
+        "two sources would write the same output file: {} (rename a static file or page)",
+        dupes.join(", ")
+    ))
+}

@@ -1,0 +1,88 @@
+//! Friends-only posts are sealed to the current epoch's group key.
+
+use crate::content::Entry;
+use crate::federation::{self, keys, protocol};
+use crate::store::Store;
+use anyhow::anyhow;
+
+/// What sealing friends-only posts needs: the epoch and its group key.
+pub(super) struct Sealer {
+    pub at: federation::private::EpochRef,
+    pub group: age::x25519::Identity,
+    /// Sorted recipient keys, newline-separated (identifies the epoch).
+    pub recipients: String,
+    /// The epoch key's sealed files, by bucket.
+    pub files: Vec<(u16, Vec<u8>)>,
+}
+
+impl Sealer {
+    /// Reuses the newest epoch while the recipients (the author and every
+    /// current friend) are the same; any change starts a new epoch, so a
+    /// removed friend cannot read what is sealed from now on.
+    pub(super) fn prepare(store: &Store, keys: &keys::Keys) -> anyhow::Result<Sealer> {
+        let mut recipients: Vec<String> = store
+            .friends()?
+            .into_iter()
+            .filter(|f| f.state == "friend")
+            .map(|f| f.encryption_key)
+            .collect();
+        recipients.push(keys.encryption_public());
+        recipients.sort();
+        recipients.dedup();
+        let buckets = protocol::epoch_buckets(&recipients);
+        let recipients = recipients.join("\n");
+        if let Some((epoch, identity, r)) = store.my_epoch()? {
+            let files = store.epoch_files(epoch)?;
+            // An epoch from before bucket counts were stored used ceil(n / 64).
+            let sealed_with = store.my_epoch_buckets(epoch)?.unwrap_or_else(|| {
+                r.lines()
+                    .count()
+                    .div_ceil(protocol::EPOCH_BUCKET)
+                    .clamp(1, u16::MAX as usize) as u16
+            });
+            if r == recipients && !files.is_empty() && sealed_with == buckets {
+                let group = identity
+                    .parse()
+                    .map_err(|e| anyhow!("stored group key of epoch {epoch} is damaged: {e}"))?;
+                let at = federation::private::EpochRef { epoch, buckets };
+                return Ok(Sealer {
+                    at,
+                    group,
+                    recipients,
+                    files,
+                });
+            }
+        }
+        let epoch = store.my_epoch()?.map_or(1, |(e, _, _)| e + 1);
+        let group = age::x25519::Identity::generate();
+        let list: Vec<String> = recipients.lines().map(str::to_string).collect();
+        let files = federation::private::seal_epoch_buckets(&group, &list)?;
+        use age::secrecy::ExposeSecret as _;
+        store.add_my_epoch(epoch, group.to_string().expose_secret(), &recipients)?;
+        store.set_my_epoch_buckets(epoch, buckets)?;
+        for (b, bytes) in &files {
+            store.add_epoch_file(epoch, *b, bytes)?;
+        }
+        let at = federation::private::EpochRef { epoch, buckets };
+        Ok(Sealer {
+            at,
+            group,
+            recipients,
+            files,
+        })
+    }
+
+    /// `federation/private/<id>.age`; the id is derived from a signature so
+    /// it reveals nothing about the post and stays stable across builds.
+    pub(super) fn blob_path(&self, keys: &keys::Keys, e: &Entry) -> String {
+        use ed25519_dalek::Signer as _;
+        let sig = keys
+            .signing
+            .sign(format!("microsocial private-post id\n{}", e.source).as_bytes());
+        let id: String = sig.to_bytes()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!("{}{id}.age", protocol::PRIVATE_DIR)
+    }
+}
