@@ -133,12 +133,10 @@ fn remove_stale(tmp: &Path) {
 impl SocketDir {
     fn create() -> anyhow::Result<SocketDir> {
         remove_stale(&std::env::temp_dir());
-        let mut rnd = [0u8; 8];
-        getrandom::fill(&mut rnd).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
         let name = format!(
             "microsocial-http-{}-{}",
             std::process::id(),
-            rnd.iter().map(|b| format!("{b:02x}")).collect::<String>()
+            crate::federation::new_id()?
         );
         let dir = std::env::temp_dir().join(name);
         std::fs::DirBuilder::new()
