@@ -85,15 +85,25 @@ pub fn source_key(ip: IpAddr) -> String {
     }
 }
 
-/// Limits of the inbox: friend requests from strangers, and messages from
-/// each friend.
+/// Limits of the inbox: every POST per source address, friend requests
+/// from strangers, and messages from each friend.
 #[derive(Default)]
 pub struct InboxLimits {
+    sources: Windows,
     strangers: Windows,
     friends: Windows,
 }
 
 impl InboxLimits {
+    /// One `POST /inbox` from `ip`, at most `per_minute` (0: no limit).
+    pub fn source(&self, ip: IpAddr, per_minute: u32) -> Result<(), Duration> {
+        if per_minute == 0 {
+            return Ok(());
+        }
+        self.sources
+            .allow(&[(&source_key(ip), per_minute)], Instant::now())
+    }
+
     /// A friend request from `ip` carrying signing key `key`.
     pub fn stranger(&self, ip: Option<IpAddr>, key: &str) -> Result<(), Duration> {
         let ip = ip.map_or_else(|| "ip:?".to_string(), source_key);
@@ -120,6 +130,17 @@ mod tests {
 
     fn ip(s: &str) -> Option<IpAddr> {
         Some(s.parse().unwrap())
+    }
+
+    #[test]
+    fn posts_are_limited_per_source_and_zero_means_no_limit() {
+        let l = InboxLimits::default();
+        let a = ip("203.0.113.9").unwrap();
+        assert_eq!((0..10).filter(|_| l.source(a, 3).is_ok()).count(), 3);
+        let wait = l.source(a, 3).unwrap_err();
+        assert!(wait > Duration::ZERO && wait <= WINDOW, "{wait:?}");
+        assert!(l.source(ip("198.51.100.7").unwrap(), 3).is_ok());
+        assert!((0..100).all(|_| l.source(a, 0).is_ok()));
     }
 
     #[test]

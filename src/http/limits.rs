@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Largest body a route accepts, from (method, path).
 pub type BodyCap = fn(&str, &str) -> u64;
@@ -97,51 +97,6 @@ impl Drop for Slot {
     }
 }
 
-/// A token bucket per client address: `burst` requests at once, refilled
-/// evenly over `per`. Memory stays bounded: full buckets are forgotten.
-pub struct RateLimit {
-    burst: f64,
-    per: Duration,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
-}
-
-/// Addresses tracked at once before full buckets are swept.
-const SWEEP_AT: usize = 4096;
-
-impl RateLimit {
-    /// `burst` == 0 means no limit.
-    pub fn new(burst: u32, per: Duration) -> RateLimit {
-        RateLimit {
-            burst: f64::from(burst),
-            per,
-            buckets: Mutex::default(),
-        }
-    }
-
-    /// Ok, or Err(seconds until the next request would be allowed).
-    pub fn take(&self, ip: IpAddr) -> Result<(), u64> {
-        if self.burst <= 0.0 {
-            return Ok(());
-        }
-        let rate = self.burst / self.per.as_secs_f64().max(0.001);
-        let now = Instant::now();
-        let mut buckets = guard(&self.buckets);
-        if buckets.len() >= SWEEP_AT {
-            let burst = self.burst;
-            buckets.retain(|_, (t, at)| *t + now.duration_since(*at).as_secs_f64() * rate < burst);
-        }
-        let (tokens, at) = buckets.entry(ip).or_insert((self.burst, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(self.burst);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(((1.0 - *tokens) / rate).ceil().max(1.0) as u64)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,20 +118,5 @@ mod tests {
         assert!(open.admit(ip(4), &limits).is_none(), "overall cap");
         drop(a1);
         assert!(open.admit(ip(2), &limits).is_some());
-    }
-
-    #[test]
-    fn rate_limit_allows_a_burst_then_says_when_to_retry() {
-        let limit = RateLimit::new(3, Duration::from_secs(60));
-        for _ in 0..3 {
-            assert_eq!(limit.take(ip(2)), Ok(()));
-        }
-        let wait = limit.take(ip(2)).unwrap_err();
-        assert!((1..=20).contains(&wait), "{wait}");
-        assert_eq!(limit.take(ip(3)), Ok(()), "other addresses are separate");
-        assert_eq!(
-            RateLimit::new(0, Duration::from_secs(1)).take(ip(2)),
-            Ok(())
-        );
     }
 }

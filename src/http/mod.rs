@@ -10,4 +10,4 @@ mod message;
 
 pub use front::{peer, Front};
 pub use headers::{secure, Page};
-pub use limits::{Limits, RateLimit};
+pub use limits::Limits;

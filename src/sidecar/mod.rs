@@ -108,10 +108,6 @@ impl Sidecar {
                 .inbox_url(&self.node.config.federation),
             self.node.config.sidecar.serve_public
         );
-        let inbox_limit = crate::http::RateLimit::new(
-            self.node.config.sidecar.inbox_limit_per_ip,
-            Duration::from_secs(60),
-        );
         let me = Arc::new(self);
         // Catch up on anything that arrived while we were down.
         me.request_rebuild();
@@ -141,9 +137,7 @@ impl Sidecar {
             let me = Arc::clone(&me);
             handles.push(std::thread::spawn(move || me.outbox_loop()));
         }
-        front
-            .start()?
-            .run(HTTP_WORKERS, move |req| me.handle(req, &inbox_limit));
+        front.start()?.run(HTTP_WORKERS, move |req| me.handle(req));
         for h in handles {
             let _ = h.join();
         }

@@ -3,7 +3,7 @@
 
 use super::{header, json, Sidecar};
 use crate::federation::protocol;
-use crate::http::{Limits, RateLimit};
+use crate::http::Limits;
 use crate::webfiles as files;
 
 /// Only `POST /inbox` takes a body, one envelope at most.
@@ -23,18 +23,22 @@ pub(super) fn limits() -> Limits {
 }
 
 impl Sidecar {
-    pub(super) fn handle(&self, mut req: tiny_http::Request, inbox_limit: &RateLimit) {
+    pub(super) fn handle(&self, mut req: tiny_http::Request) {
         let url = req.url().split('?').next().unwrap_or("/").to_string();
         let method = req.method().clone();
         let response = match (&method, url.as_str()) {
-            (tiny_http::Method::Post, "/inbox") => match crate::http::peer(&req).map(|ip| inbox_limit.take(ip)) {
-                Some(Err(wait)) => {
-                    tracing::warn!("inbox: too many requests from {}, retry in {wait} s", crate::http::peer(&req).map_or("?".into(), |ip| ip.to_string()));
-                    json(429, &protocol::error_body("rate_limited", "too many messages from this address; retry later"))
-                        .with_header(files::header_value("Retry-After", &wait.to_string()))
+            (tiny_http::Method::Post, "/inbox") => {
+                let per_minute = self.settings().config.sidecar.inbox_limit_per_ip;
+                match crate::http::peer(&req).map(|ip| (ip, self.limits.source(ip, per_minute))) {
+                    Some((ip, Err(wait))) => {
+                        let secs = (wait.as_secs_f64().ceil() as u64).max(1);
+                        tracing::warn!("inbox: too many requests from {ip}, retry in {secs} s");
+                        json(429, &protocol::error_body("rate_limited", "too many messages from this address; retry later"))
+                            .with_header(files::header_value("Retry-After", &secs.to_string()))
+                    }
+                    _ => self.inbox(&mut req),
                 }
-                _ => self.inbox(&mut req),
-            },
+            }
             (_, "/inbox") => json(405, &protocol::error_body("method_not_allowed", "POST envelopes to /inbox")),
             (tiny_http::Method::Get | tiny_http::Method::Head, "/health") => json(
                 200,
