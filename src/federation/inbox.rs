@@ -7,7 +7,7 @@ use super::limit::InboxLimits;
 use super::outbox::{self, lock};
 use super::protocol::{self, types, Envelope, Reject};
 use super::Me;
-use crate::store::{Friend, Store};
+use crate::store::{Friend, NotificationKind as Kind, Store};
 use chrono::{DateTime, Utc};
 use std::sync::Mutex;
 
@@ -332,6 +332,7 @@ fn apply(
                 return Ok(Err(r));
             }
             s.set_friend_state(&f.url, "friend")?;
+            notify(s, Kind::FriendAccepted, f, "accepted your friend request")?;
             Ok(Ok(Accepted::Friendship { from }))
         }
         (types::FRIEND_REMOVE, Some(f)) => {
@@ -359,6 +360,12 @@ fn apply(
     }
 }
 
+/// Tells the owner about `f`: "Bo asks to be friends".
+fn notify(s: &Store, kind: Kind, f: &Friend, what: &str) -> anyhow::Result<()> {
+    s.add_notification(kind, &f.url, None, &format!("{} {what}", f.name))?;
+    Ok(())
+}
+
 /// A stranger's friend request whose key checked out: stored as incoming.
 fn apply_stranger_request(s: &Store, from: String, stranger: Option<Stranger>) -> Applied {
     let Some(Stranger { friend: f, accepts }) = stranger else {
@@ -371,6 +378,7 @@ fn apply_stranger_request(s: &Store, from: String, stranger: Option<Stranger>) -
     }
     s.upsert_friend(&f)?;
     s.set_accepts(&f.url, accepts.as_deref())?;
+    notify(s, Kind::FriendRequest, &f, "asks to be friends")?;
     Ok(Ok(Accepted::FriendRequest { from }))
 }
 
@@ -394,6 +402,7 @@ fn apply_friend_request(s: &Store, me: &Me, env: &Envelope, f: &Friend) -> Appli
             name: me.name.clone(),
         })?,
     )?;
+    notify(s, Kind::FriendAccepted, f, "asked too: you are friends now")?;
     Ok(Ok(Accepted::Friendship { from }))
 }
 
@@ -416,6 +425,7 @@ fn apply_message(s: &Store, me: &Me, env: &Envelope, f: &Friend, now: DateTime<U
         state: "received".into(),
         read: false,
     })?;
+    notify(s, Kind::Message, f, "sent you a message")?;
     Ok(Ok(Accepted::Message {
         from: env.from.clone(),
     }))
@@ -430,7 +440,10 @@ fn apply_keys(s: &Store, env: &Envelope, f: &Friend) -> Applied {
     if let Err(e) = super::private::parse_recipient(&body.encryption) {
         return Ok(Err(Reject::Malformed(e.to_string())));
     }
-    s.set_encryption_key(&f.url, &body.encryption)?;
+    if body.encryption != f.encryption_key {
+        s.set_encryption_key(&f.url, &body.encryption)?;
+        notify(s, Kind::KeyChanged, f, "has a new encryption key")?;
+    }
     Ok(Ok(Accepted::KeysUpdated {
         from: env.from.clone(),
     }))

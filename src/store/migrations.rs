@@ -37,6 +37,11 @@ const MIGRATIONS: &[Migration] = &[
         what: "skipped changes, change-log ids and accepted message types per friend",
         sql: V4_FEED_STATE,
     },
+    Migration {
+        version: 6,
+        what: "notifications, replies to our posts, reactions",
+        sql: V6_CONVERSATIONS,
+    },
 ];
 
 /// The schema version this build writes.
@@ -187,6 +192,42 @@ ALTER TABLE my_epochs ADD COLUMN buckets INTEGER;
 CREATE TABLE site_meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
+);
+";
+
+const V6_CONVERSATIONS: &str = "
+CREATE TABLE notifications (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    from_site TEXT NOT NULL,
+    url TEXT,
+    text TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    read INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX notifications_unread ON notifications (read, time);
+-- Friends' replies to our posts, as read from the replier's change log.
+CREATE TABLE replies (
+    url TEXT PRIMARY KEY,
+    parent TEXT NOT NULL,
+    author TEXT NOT NULL,
+    author_name TEXT NOT NULL,
+    content_html TEXT NOT NULL,
+    published TEXT NOT NULL,
+    private INTEGER NOT NULL,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    received INTEGER NOT NULL
+);
+CREATE INDEX replies_parent ON replies (parent);
+-- Reactions to our posts. A removal is kept (present = 0) with its time,
+-- so an older add delivered late cannot bring the reaction back.
+CREATE TABLE reactions (
+    post TEXT NOT NULL,
+    reactor TEXT NOT NULL,
+    emoji TEXT NOT NULL,
+    present INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (post, reactor, emoji)
 );
 ";
 
