@@ -206,9 +206,11 @@ CREATE TABLE notifications (
     read INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX notifications_unread ON notifications (read, time);
--- Friends' replies to our posts, as read from the replier's change log.
+-- Replies read from change logs: `via` is the site whose log carried it
+-- (the replier's own, or the parent's author relaying its thread).
 CREATE TABLE replies (
-    url TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    via TEXT NOT NULL,
     parent TEXT NOT NULL,
     author TEXT NOT NULL,
     author_name TEXT NOT NULL,
@@ -216,7 +218,8 @@ CREATE TABLE replies (
     published TEXT NOT NULL,
     private INTEGER NOT NULL,
     hidden INTEGER NOT NULL DEFAULT 0,
-    received INTEGER NOT NULL
+    received INTEGER NOT NULL,
+    PRIMARY KEY (url, via)
 );
 CREATE INDEX replies_parent ON replies (parent);
 -- Reactions to our posts. A removal is kept (present = 0) with its time,
