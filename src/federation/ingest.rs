@@ -487,6 +487,7 @@ mod tests {
                 published: "2026-11-24T10:00:00Z".into(),
                 updated: None,
                 tags: vec!["x".into()],
+                ..Default::default()
             }),
         }
     }

@@ -124,6 +124,7 @@ fn publish_private(
         published: "2026-11-24T10:00:00Z".into(),
         updated: None,
         tags: vec![],
+        ..Default::default()
     };
     let author = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
     let at = private::EpochRef { epoch, buckets };

@@ -211,6 +211,8 @@ CREATE INDEX notifications_unread ON notifications (read, time);
 CREATE TABLE replies (
     url TEXT NOT NULL,
     via TEXT NOT NULL,
+    -- The post that starts the thread, and the post or reply answered.
+    root TEXT NOT NULL,
     parent TEXT NOT NULL,
     author TEXT NOT NULL,
     author_name TEXT NOT NULL,
@@ -221,7 +223,7 @@ CREATE TABLE replies (
     received INTEGER NOT NULL,
     PRIMARY KEY (url, via)
 );
-CREATE INDEX replies_parent ON replies (parent);
+CREATE INDEX replies_root ON replies (root);
 -- Reactions to our posts. A removal is kept (present = 0) with its time,
 -- so an older add delivered late cannot bring the reaction back.
 CREATE TABLE reactions (
