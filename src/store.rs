@@ -6,7 +6,7 @@
 //! This root opens the database, runs transactions and names the file and
 //! table in errors; each concern adds its own `impl Store` in a child module:
 //! `friends`, `outbox`, `items` (friends' items), `messages` (and seen ids),
-//! `epochs` (group keys), `changelog`, `notifications`; `migrations` holds the schema.
+//! `epochs` (group keys), `changelog`, `notifications`, `replies`, `reactions`; `migrations` holds the schema.
 
 use anyhow::Context as _;
 use rusqlite::Connection;
@@ -22,6 +22,8 @@ mod messages;
 mod migrations;
 mod notifications;
 mod outbox;
+mod reactions;
+mod replies;
 
 pub use changelog::ChangeRow;
 pub use friends::Friend;
@@ -30,6 +32,8 @@ pub use messages::Message;
 pub use migrations::SCHEMA_VERSION;
 pub use notifications::{Kind as NotificationKind, Notification};
 pub use outbox::OutMsg;
+pub use reactions::ReactionApplied;
+pub use replies::Reply;
 
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()

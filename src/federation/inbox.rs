@@ -41,6 +41,18 @@ pub enum Accepted {
     KeysUpdated {
         from: String,
     },
+    /// A reply to check against the sender's change log.
+    Reply {
+        from: String,
+        url: String,
+        parent: String,
+    },
+    Reaction {
+        from: String,
+    },
+    Mention {
+        from: String,
+    },
 }
 
 impl Accepted {
@@ -52,6 +64,9 @@ impl Accepted {
             Accepted::Message { from } => format!("message from {from}"),
             Accepted::Cleared { from } => format!("message.clear from {from}"),
             Accepted::KeysUpdated { from } => format!("keys.updated from {from}"),
+            Accepted::Reply { from, url, .. } => format!("reply {url} from {from}"),
+            Accepted::Reaction { from } => format!("reaction from {from}"),
+            Accepted::Mention { from } => format!("mention from {from}"),
             Accepted::FeedUpdated { from, pull, .. } => {
                 format!(
                     "feed.updated from {from}{}",
@@ -356,6 +371,19 @@ fn apply(
             Ok(Ok(Accepted::Cleared { from }))
         }
         (types::KEYS_UPDATED, Some(f)) if f.state != "incoming" => apply_keys(s, env, f),
+        (types::REPLY, Some(f)) if f.state == "friend" => Ok(super::reply::accept(&me.url, env, f)
+            .map(|b| Accepted::Reply {
+                from,
+                url: b.url,
+                parent: b.in_reply_to,
+            })),
+        (types::REACTION, Some(f)) if f.state == "friend" => {
+            let applied = super::reaction::apply(s, &me.url, env, f, now)?;
+            Ok(applied.map(|()| Accepted::Reaction { from }))
+        }
+        (types::MENTION, Some(f)) if f.state == "friend" => {
+            Ok(super::mention::apply(s, env, f)?.map(|()| Accepted::Mention { from }))
+        }
         _ => Ok(Err(Reject::NotFriend)),
     }
 }

@@ -3,9 +3,10 @@
 //! one applied. Items are checked and sanitised before they are stored.
 
 use super::client::{Client, Fetched, MAX_DOCUMENT};
+use super::ingest_private::{open_all_private, Opened};
 use super::outbox::lock;
 use super::protocol::{self, Change, FeedHead, FeedPage};
-use super::{private, sanitize};
+use super::sanitize;
 use crate::config::FederationConfig;
 use crate::store::{now_ms, FriendItem, Store};
 use anyhow::{anyhow, bail};
@@ -143,48 +144,6 @@ fn fetch_head(
     Ok(Some((head, etag)))
 }
 
-/// Friends-only posts opened, by `seq`, with the group keys learnt on the way.
-#[derive(Default)]
-struct Opened {
-    items: HashMap<u64, FriendItem>,
-    epochs: Vec<(u32, String)>,
-}
-
-/// Opens every friends-only change; one that fails is skipped and counted.
-fn open_all_private(
-    store: &Mutex<Store>,
-    client: &Client,
-    friend: &crate::store::Friend,
-    changes: &[Change],
-    identities: &[age::x25519::Identity],
-    report: &mut PullReport,
-    last_skip: &mut Option<String>,
-) -> Opened {
-    let mut opened = Opened::default();
-    for c in changes.iter().filter(|c| c.op == "private") {
-        let got = open_private(
-            store,
-            client,
-            friend,
-            c,
-            identities,
-            &mut opened.epochs,
-            report,
-        );
-        match got {
-            Ok(item) => {
-                opened.items.insert(c.seq, item);
-            }
-            Err(e) => {
-                // Not for us (any more), or tampered.
-                report.skipped += 1;
-                *last_skip = Some(format!("change {}: {e:#}", c.seq));
-            }
-        }
-    }
-    opened
-}
-
 /// What one pull read, ready to be stored.
 struct Pulled<'a> {
     head: &'a FeedHead<serde_json::Value>,
@@ -208,18 +167,12 @@ fn store_pull(
     st.transaction(|s| {
         if p.reset {
             s.clear_friend_items(&friend.url)?;
+            s.clear_replies_via(&friend.url)?;
         }
         for (epoch, identity) in &p.opened.epochs {
             s.add_friend_epoch(&friend.url, *epoch, identity)?;
         }
-        apply_changes(
-            s,
-            &friend.url,
-            p.changes,
-            &p.opened.items,
-            report,
-            last_skip,
-        )?;
+        apply_changes(s, friend, p.changes, &p.opened.items, report, last_skip)?;
         if p.head.log.as_deref() != p.known_log {
             s.set_friend_log(&friend.url, p.head.log.as_deref())?;
         }
@@ -244,23 +197,32 @@ fn within_cap(url: &str, n: usize, cap: usize) -> anyhow::Result<()> {
 /// counting the ones that fail their checks.
 fn apply_changes(
     s: &Store,
-    friend: &str,
+    friend: &crate::store::Friend,
     changes: &[Change],
-    opened: &HashMap<u64, FriendItem>,
+    opened: &HashMap<u64, (FriendItem, protocol::Item)>,
     report: &mut PullReport,
     last_skip: &mut Option<String>,
 ) -> anyhow::Result<()> {
     for c in changes {
         if c.op == "private" {
-            if let Some(item) = opened.get(&c.seq) {
+            if let Some((item, raw)) = opened.get(&c.seq) {
                 s.upsert_item(item)?;
+                super::reply::ingest_item(s, friend, &c.id, raw, true)?;
                 report.applied += 1;
             }
             continue;
         }
-        match check_change(friend, c) {
-            Ok(Some(item)) => s.upsert_item(&item)?,
-            Ok(None) => s.delete_item(friend, &c.id)?,
+        match check_change(&friend.url, c) {
+            Ok(Some(item)) => {
+                s.upsert_item(&item)?;
+                if let Some(raw) = &c.item {
+                    super::reply::ingest_item(s, friend, &c.id, raw, false)?;
+                }
+            }
+            Ok(None) => {
+                s.delete_item(&friend.url, &c.id)?;
+                super::reply::forget(s, &friend.url, &c.id)?;
+            }
             Err(e) => {
                 report.skipped += 1;
                 *last_skip = Some(format!("change {}: {e}", c.seq));
@@ -346,77 +308,6 @@ pub fn lenient_changes(
     changes.sort_by_key(|c| c.seq);
     changes.dedup_by_key(|c| c.seq);
     (changes, malformed)
-}
-
-/// Fetches, decrypts and verifies one friends-only post.
-fn open_private(
-    store: &Mutex<Store>,
-    client: &Client,
-    friend: &crate::store::Friend,
-    c: &Change,
-    identities: &[age::x25519::Identity],
-    new_epochs: &mut Vec<(u32, String)>,
-    report: &mut PullReport,
-) -> anyhow::Result<FriendItem> {
-    let prefix = format!("{}{}", friend.url, protocol::PRIVATE_DIR);
-    if !c.id.starts_with(&prefix) {
-        bail!("friends-only post {} is not under {prefix}", c.id);
-    }
-    let blob = match client.get(&c.id, None, MAX_DOCUMENT)? {
-        Fetched::Body { bytes, .. } => bytes,
-        Fetched::NotModified => bail!("unexpected 304"),
-    };
-    report.requests += 1;
-    let at = private::post_epoch(&blob)?;
-    let epoch = at.epoch;
-    let cached = lock(store).friend_epoch(&friend.url, epoch)?;
-    let known = new_epochs
-        .iter()
-        .find(|(e, _)| *e == epoch)
-        .map(|(_, i)| i.clone());
-    let group: age::x25519::Identity = match cached.or(known) {
-        Some(text) => text
-            .parse()
-            .map_err(|e| anyhow!("stored group key is damaged: {e}"))?,
-        None => {
-            // Our copy of the group key is in the file of our current key, or
-            // of a retired one if the author has not seen our rotation yet.
-            let mut opened = None;
-            for id in identities {
-                let bucket = protocol::bucket_of(&id.to_public().to_string(), at.buckets);
-                let url = format!("{prefix}{}", protocol::epoch_file(epoch, bucket));
-                report.requests += 1;
-                let Ok(Fetched::Body { bytes, .. }) = client.get(&url, None, MAX_DOCUMENT) else {
-                    continue;
-                };
-                if let Ok(g) = private::open_epoch(&bytes, identities) {
-                    opened = Some(g);
-                    break;
-                }
-            }
-            let group = opened.ok_or_else(|| anyhow!("not a recipient of epoch {epoch}"))?;
-            use age::secrecy::ExposeSecret as _;
-            new_epochs.push((epoch, group.to_string().expose_secret().to_string()));
-            group
-        }
-    };
-    let author = protocol::decode_key(&friend.signing_key).map_err(|e| anyhow!(e))?;
-    let item = private::open_post(&blob, &group, &author)?;
-    if !item.url.starts_with(&friend.url) {
-        bail!("friends-only post claims a URL outside {}", friend.url);
-    }
-    let published =
-        chrono::DateTime::parse_from_rfc3339(&item.published).map_err(|_| anyhow!("bad date"))?;
-    Ok(FriendItem {
-        friend: friend.url.clone(),
-        id: c.id.clone(),
-        title: item.title.as_deref().map(super::inbox::clean_name),
-        content_html: sanitize::clean(&item.content_html, &item.url),
-        published: published.to_rfc3339(),
-        updated: item.updated,
-        tags: item.tags.into_iter().take(20).collect(),
-        private: true,
-    })
 }
 
 /// Page `n` of the log whose head is at `head`: `changes/{n}.json` resolved

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::federation::client::Client;
+use crate::federation::private;
 use crate::store::Store;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};

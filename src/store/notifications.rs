@@ -115,6 +115,17 @@ impl Store {
         })
     }
 
+    /// Whether a notification of `kind` about `url` exists (read or not).
+    pub fn has_notification(&self, kind: Kind, url: &str) -> anyhow::Result<bool> {
+        self.at("notifications", || {
+            Ok(self.conn.query_row(
+                "SELECT count(*) FROM notifications WHERE kind = ?1 AND url = ?2",
+                params![kind.as_str(), url],
+                |r| r.get::<_, i64>(0),
+            )? > 0)
+        })
+    }
+
     /// How many notifications are unread (the count in the navigation).
     pub fn unread_notifications(&self) -> anyhow::Result<i64> {
         self.at("notifications", || {
