@@ -124,6 +124,13 @@ pub struct SiteConfig {
     /// Where the owner lives (IANA name): pages show local times in it.
     #[serde(default)]
     pub timezone: crate::timezone::Zone,
+    /// Show friends' replies on public post pages (when both posts are public).
+    #[serde(default = "default_true")]
+    pub public_replies: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_language() -> String {

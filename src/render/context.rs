@@ -47,6 +47,9 @@ pub(super) struct TimelineEntry<'a> {
     pub own: bool,
     /// A friends-only post (only ever in the private view).
     pub private: bool,
+    /// Replies under it and reactions to it, when the view shows them.
+    pub thread: Vec<super::conversation::ReplyCtx>,
+    pub reactions: Vec<super::conversation::ReactionCount>,
 }
 
 #[derive(Serialize)]

@@ -6,6 +6,7 @@
 //! `feeds` the feeds and sitemap, `theme` loads the templates.
 
 mod context;
+mod conversation;
 pub mod feeds;
 mod pages;
 mod plan;
@@ -14,6 +15,7 @@ mod text;
 pub mod theme;
 
 pub use context::PostCtx;
+pub use conversation::{Conversations, ParentRef, ReactionCount, ReplyLine};
 pub use plan::{needed_entries, plan, Fp, Job, Planned, FEED_LIMIT};
 pub use private::{ChatLine, Thread};
 pub use text::{escape, tera_message};
@@ -47,6 +49,8 @@ pub struct Renderer<'a> {
     htmls: &'a [Option<Html>],
     base_path: String,
     sanitise: &'a Sanitise,
+    /// Replies and reactions this view shows (none unless set).
+    conversations: Option<&'a Conversations>,
 }
 
 impl<'a> Renderer<'a> {
@@ -73,7 +77,14 @@ impl<'a> Renderer<'a> {
             htmls,
             base_path,
             sanitise,
+            conversations: None,
         })
+    }
+
+    /// Shows `c`'s replies and reactions under the posts they belong to.
+    pub fn with_conversations(mut self, c: &'a Conversations) -> Self {
+        self.conversations = Some(c);
+        self
     }
 
     fn path(&self, rel: &str) -> String {

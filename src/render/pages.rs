@@ -30,7 +30,14 @@ impl Renderer<'_> {
                 url: self.path(&site.entry_dir(&site.entries[j])),
             })
         };
-        ctx.insert("post", &self.post_ctx(i)?);
+        let post = self.post_ctx(i)?;
+        let (thread, reactions) = self.conversation_ctx(&post.url);
+        ctx.insert("thread", &thread);
+        ctx.insert("reactions", &reactions);
+        if let Some(parent) = &e.in_reply_to {
+            ctx.insert("in_reply_to", &self.parent_ctx(parent));
+        }
+        ctx.insert("post", &post);
         ctx.insert("newer", &neighbour(pos.and_then(|p| p.checked_sub(1))));
         ctx.insert("older", &neighbour(pos.map(|p| p + 1)));
         self.tera("post.html", &ctx)
@@ -113,8 +120,10 @@ impl Renderer<'_> {
         let cfg = &site.config.site;
         let j = match r {
             TimelineRef::Own(i) => {
+                let post = self.post_ctx(i)?;
+                let (thread, reactions) = self.conversation_ctx(&post.url);
                 return Ok(TimelineEntry {
-                    post: self.post_ctx(i)?,
+                    post,
                     author: Author {
                         name: &cfg.author,
                         url: cfg.base_url.clone(),
@@ -122,7 +131,9 @@ impl Renderer<'_> {
                     },
                     own: true,
                     private: site.entries[i].friends_only,
-                })
+                    thread,
+                    reactions,
+                });
             }
             TimelineRef::Friend(j) => j,
         };
@@ -130,6 +141,7 @@ impl Renderer<'_> {
         let f = &site.friends[p.friend];
         let content = (self.sanitise)(&p.content_html, &p.url);
         let text = crate::content::excerpt(&strip_tags(&content), 60);
+        let (thread, reactions) = self.conversation_ctx(&p.url);
         Ok(TimelineEntry {
             post: PostCtx {
                 title: p.title.as_deref(),
@@ -161,6 +173,8 @@ impl Renderer<'_> {
             },
             own: false,
             private: p.private,
+            thread,
+            reactions,
         })
     }
 }
