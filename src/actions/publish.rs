@@ -28,6 +28,7 @@ pub fn notify(root: &Path) -> anyhow::Result<Outcome> {
 
 fn notify_with(node: &Node, mut out: Outcome) -> anyhow::Result<Outcome> {
     out.enqueued = node.notify_all()?;
+    super::replies::announce(node, &mut out)?;
     out.sent = deliver(node)?;
     Ok(out)
 }
