@@ -394,9 +394,15 @@ impl Sidecar {
             publish_log: true,
             private_output: Some(self.node.root.join(".social").join("private")),
         };
+        let seq = || lock(&self.node.store).last_seq().unwrap_or(0);
+        let before = seq();
         match pipeline::build(&opts) {
             Ok(report) => {
                 tracing::info!("rebuilt: {report}");
+                if seq() > before {
+                    // A thread under one of our posts changed our log.
+                    self.notify_friends();
+                }
                 if report.written > 0 || report.deleted > 0 {
                     if let Some(cmd) = &self.settings().config.sidecar.deploy_command {
                         self.deploy(cmd);
@@ -404,6 +410,13 @@ impl Sidecar {
                 }
             }
             Err(e) => tracing::error!("rebuild failed: {e:#}"),
+        }
+    }
+
+    fn notify_friends(&self) {
+        match self.node.notify_all() {
+            Ok(_) => self.wake_outbox(),
+            Err(e) => tracing::error!("cannot notify friends of the new log: {e:#}"),
         }
     }
 
