@@ -7,7 +7,7 @@ use crate::federation::outbox::lock;
 /// Queues a signed `reaction` to the friend whose post `url` is, and tries
 /// delivery at once.
 pub fn react(node: &Node, url: &str, emoji: &str, remove: bool) -> anyhow::Result<Outcome> {
-    let url = crate::federation::protocol::normalize_url(url)
+    let url = super::replies::checked_url(url)
         .ok_or_else(|| anyhow::anyhow!("`{url}` is not an http(s) URL"))?;
     let f = crate::federation::reaction::send(&lock(&node.store), &url, emoji.trim(), !remove)?;
     let verb = if remove { "took back" } else { "reacted" };

@@ -20,8 +20,8 @@ pub struct ReplyTarget {
 /// friends-only post we hold.
 pub fn reply_to(root: &Path, url: Option<&str>) -> anyhow::Result<Option<ReplyTarget>> {
     let Some(url) = url else { return Ok(None) };
-    let url = protocol::normalize_url(url)
-        .ok_or_else(|| anyhow!("--reply-to `{url}` is not an http(s) URL"))?;
+    let url =
+        checked_url(url).ok_or_else(|| anyhow!("--reply-to `{url}` is not an http(s) URL"))?;
     let by_path = url.contains(protocol::PRIVATE_DIR);
     let held = Store::open(root)?
         .friend_items(true)?
@@ -31,6 +31,13 @@ pub fn reply_to(root: &Path, url: Option<&str>) -> anyhow::Result<Option<ReplyTa
         private: by_path || held,
         url,
     }))
+}
+
+/// A post's URL as given, if it is an http(s) URL (not normalised: a
+/// friends-only post's URL names a file).
+pub fn checked_url(url: &str) -> Option<String> {
+    let url = url.trim();
+    protocol::normalize_url(url).map(|_| url.to_string())
 }
 
 /// Replies to our posts (hidden ones too), oldest first.
@@ -45,8 +52,8 @@ pub fn list(node: &Node) -> anyhow::Result<Vec<Reply>> {
 
 /// Hides a reply from every view of ours (or shows it again), then rebuilds.
 pub fn hide(node: &Node, url: &str, hidden: bool) -> anyhow::Result<Outcome> {
-    let url = protocol::normalize_url(url).unwrap_or_else(|| url.to_string());
-    let n = lock(&node.store).set_reply_hidden(&url, hidden)?;
+    let url = url.trim();
+    let n = lock(&node.store).set_reply_hidden(url, hidden)?;
     if n == 0 {
         bail!("no reply {url} is stored (see `microsocial replies`)");
     }

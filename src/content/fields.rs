@@ -109,12 +109,12 @@ pub fn friends_only(fm: &FrontMatter, kind: Kind, at: At) -> Result<bool, Proble
     Ok(friends_only)
 }
 
-/// `in_reply_to`: an http(s) URL, kept in its canonical form.
+/// `in_reply_to`: an http(s) URL, kept as written (a friends-only post's
+/// URL names a file, so no slash is added).
 pub fn in_reply_to(fm: &FrontMatter, at: At) -> Result<Option<String>, Problem> {
     match fm.in_reply_to.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
-        Some(u) => crate::siteurl::normalize(u)
-            .map(Some)
-            .ok_or_else(|| at.problem(format!("field `in_reply_to`: `{u}` is not an http(s) URL"))),
+        Some(u) if crate::siteurl::normalize(u).is_some() => Ok(Some(u.to_string())),
+        Some(u) => Err(at.problem(format!("field `in_reply_to`: `{u}` is not an http(s) URL"))),
     }
 }
