@@ -1,4 +1,4 @@
-//! Test vectors of PROTOCOL.md §12 (`tests/vectors/conversations.json`):
+//! Test vectors of PROTOCOL.md §13 (`tests/vectors/conversations.json`):
 //! the `reply`, `reaction` and `mention` envelopes with their exact bytes
 //! and Ed25519 signatures (deterministic), and a change-log item that
 //! answers a post and relays a thread.

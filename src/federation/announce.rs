@@ -1,5 +1,5 @@
 //! After a publish: tell the friends our new or changed posts answer or
-//! mention (`reply`, `mention`; PROTOCOL.md §12). Each change of our log is
+//! mention (`reply`, `mention`; PROTOCOL.md §13). Each change of our log is
 //! looked at once: a cursor in `site_meta` remembers the last one.
 
 use super::outbox::{self, lock};

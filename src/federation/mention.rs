@@ -1,4 +1,4 @@
-//! Mentions (PROTOCOL.md §12.4): a post that names a friend, by `@name` or
+//! Mentions (PROTOCOL.md §13.4): a post that names a friend, by `@name` or
 //! by a link to the friend's site, tells that friend.
 
 use super::protocol::{self, Envelope, Reject};

@@ -186,10 +186,10 @@ pub struct Item {
     pub updated: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
-    /// The post this one answers (PROTOCOL.md §12.1).
+    /// The post this one answers (PROTOCOL.md §13.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_reply_to: Option<String>,
-    /// Replies to this post that its author shows (PROTOCOL.md §12.2).
+    /// Replies to this post that its author shows (PROTOCOL.md §13.2).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replies: Vec<ThreadReply>,
 }

@@ -1,4 +1,4 @@
-//! Conversation messages of `microsocial/1` (PROTOCOL.md §12): replies,
+//! Conversation messages of `microsocial/1` (PROTOCOL.md §13): replies,
 //! reactions and mentions, and the replies an author relays in its own
 //! change log. Pure, like the rest of `protocol`.
 
@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation as _;
 
 /// `reply`: "my post `url` answers your post `in_reply_to`". The receiver
-/// believes only what the sender's change log says (PROTOCOL.md §12.1).
+/// believes only what the sender's change log says (PROTOCOL.md §13.1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reply {
     pub url: String,

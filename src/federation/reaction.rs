@@ -1,4 +1,4 @@
-//! Reactions (PROTOCOL.md §12.3): one emoji on a post, added or removed by
+//! Reactions (PROTOCOL.md §13.3): one emoji on a post, added or removed by
 //! a signed `reaction`; the latest act wins, so replays are harmless.
 
 use super::protocol::{self, Envelope, Reject};

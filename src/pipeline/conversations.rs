@@ -1,5 +1,5 @@
 //! The adapter from stored replies and reactions to what render shows and
-//! what the change log relays (PROTOCOL.md §12.2), with their part of each
+//! what the change log relays (PROTOCOL.md §13.2), with their part of each
 //! post's fingerprint so pages and log items change when a thread does.
 
 use crate::federation::{keys, protocol};

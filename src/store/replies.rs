@@ -1,5 +1,5 @@
 //! Replies read from change logs: a friend's replies from its own log, and
-//! the threads a friend relays under its posts (PROTOCOL.md §12).
+//! the threads a friend relays under its posts (PROTOCOL.md §13).
 
 use super::Store;
 use rusqlite::params;
