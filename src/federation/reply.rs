@@ -1,4 +1,4 @@
-//! Replies across sites (PROTOCOL.md §13.1–12.2): the `reply` message, the
+//! Replies across sites (PROTOCOL.md §13.1–13.2): the `reply` message, the
 //! replies read from friends' change logs, and the check that a claimed
 //! reply is really in its author's log.
 
