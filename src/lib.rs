@@ -23,5 +23,6 @@ pub mod sidecar;
 pub mod site;
 pub mod siteurl;
 pub mod store;
+pub mod web;
 pub mod webfiles;
 pub mod words;
