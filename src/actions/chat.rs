@@ -27,6 +27,23 @@ pub fn clear(node: &Node, who: &str) -> anyhow::Result<Outcome> {
     Ok(out)
 }
 
+/// Tries a message that failed for good again: through its outbox entry
+/// while it has one, else by sending its text again as a new message.
+pub fn retry(node: &Node, who: &str, id: &str) -> anyhow::Result<Outcome> {
+    let f = node.find(who)?;
+    let queued = crate::federation::outbox::lock(&node.store).find_outbox(id)?;
+    if queued.is_some_and(|m| m.recipient == f.url) {
+        return super::outbox::retry(node, id);
+    }
+    let text = crate::federation::outbox::lock(&node.store)
+        .messages(&f.url)?
+        .into_iter()
+        .find(|m| m.id == id && m.direction == "out")
+        .map(|m| m.body)
+        .ok_or_else(|| anyhow::anyhow!("no message `{id}` to {} to retry", f.name))?;
+    send(node, &f.url, &text)
+}
+
 /// One conversation in the list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conversation {
