@@ -24,6 +24,7 @@ mod notifications;
 mod outbox;
 mod reactions;
 mod replies;
+mod sessions;
 
 pub use changelog::ChangeRow;
 pub use friends::Friend;
@@ -34,6 +35,7 @@ pub use notifications::{Kind as NotificationKind, Notification};
 pub use outbox::OutMsg;
 pub use reactions::ReactionApplied;
 pub use replies::Reply;
+pub use sessions::Session;
 
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
