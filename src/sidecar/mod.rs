@@ -4,6 +4,7 @@
 
 pub mod log;
 pub mod reload;
+mod replies;
 mod routes;
 pub mod verify;
 
@@ -303,32 +304,6 @@ impl Sidecar {
             if guard(&self.pulls).replies.iter().any(|c| c.0 == friend) {
                 // Announced during the pull: one more pull confirms them.
                 self.request_pull(&friend, u64::MAX);
-            }
-        }
-    }
-
-    fn take_reply_claims(&self, friend: &str) -> Vec<(String, String)> {
-        let mut p = guard(&self.pulls);
-        let (mine, rest) = std::mem::take(&mut p.replies)
-            .into_iter()
-            .partition(|c| c.0 == friend);
-        p.replies = rest;
-        mine.into_iter()
-            .map(|(_, u, parent)| (u, parent))
-            .collect::<Vec<_>>()
-    }
-
-    /// Replies `friend` announced, against its log as just pulled: one that
-    /// is not there is refused and leaves nothing behind.
-    fn check_replies(&self, friend: &str, claims: Vec<(String, String)>) {
-        for (url, parent) in claims {
-            let st = lock(&self.node.store);
-            match crate::federation::reply::confirm(&st, friend, &url, &parent) {
-                Ok(true) => tracing::info!("reply {url} from {friend} to {parent} confirmed"),
-                Ok(false) => tracing::warn!(
-                    "refused reply {url} from {friend}: its change log has no such reply to {parent}"
-                ),
-                Err(e) => tracing::error!("checking reply {url} from {friend}: {e:#}"),
             }
         }
     }
