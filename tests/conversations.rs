@@ -332,4 +332,16 @@ fn a_mention_notifies_the_friend_named() {
     b.ok(&["new", "Thanks @Ann for the tea"]);
     b.ok(&["publish"]);
     wait_until("Ann notified of the mention", || has_kind(&a, "mention"));
+    let n = notifications(&a, false);
+    let url = n.iter().find(|n| n["kind"] == "mention").unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(url.starts_with(&b.url()), "{url}");
+    // Bo's page links Ann as an h-card.
+    let html = page(&b, &url);
+    assert!(
+        html.contains(&format!("class=\"h-card u-category\" href=\"{}\"", a.url())),
+        "{html}"
+    );
 }

@@ -4,6 +4,7 @@
 pub mod fields;
 pub mod frontmatter;
 pub mod markdown;
+pub mod mentions;
 
 use crate::problem::Problem;
 use chrono::{DateTime, FixedOffset};

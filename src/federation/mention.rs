@@ -23,27 +23,11 @@ pub fn apply(s: &Store, env: &Envelope, f: &Friend) -> anyhow::Result<Result<(),
     Ok(Ok(()))
 }
 
-/// The friends a post mentions: each friend whose site it links to, or
-/// whose name follows an `@` in its text. `friends` are (url, name).
+/// The friends a post mentions (see `content::mentions`). `friends` are
+/// (url, name).
 pub fn mentioned<'a>(html: &str, friends: &'a [(String, String)]) -> Vec<&'a str> {
     let text = super::reply::excerpt_all(html);
-    friends
-        .iter()
-        .filter(|(url, name)| {
-            html.contains(&format!("href=\"{url}"))
-                || (!name.trim().is_empty() && at_name(&text, name.trim()))
-        })
-        .map(|(url, _)| url.as_str())
-        .collect()
-}
-
-/// Whether `@name` stands in `text` as a whole word.
-fn at_name(text: &str, name: &str) -> bool {
-    let needle = format!("@{name}");
-    text.match_indices(&needle).any(|(i, _)| {
-        let after = text[i + needle.len()..].chars().next();
-        !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
-    })
+    crate::content::mentions::mentioned(html, &text, friends)
 }
 
 #[cfg(test)]

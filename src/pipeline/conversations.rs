@@ -77,6 +77,13 @@ pub(super) fn load(store: &Store, site: &Site, keys: &keys::Keys) -> anyhow::Res
                 .push(line);
         }
     }
+    let people: Vec<(String, String)> = site
+        .friends
+        .iter()
+        .map(|f| (f.url.clone(), f.name.clone()))
+        .collect();
+    conv.public.people = people.clone();
+    conv.private.people = people;
     own_replies(site, &mut conv, &rows, &view_key);
     reactions(store, &own, &mut conv)?;
     parents(store, site, &mut conv)?;

@@ -45,6 +45,15 @@ pub struct Conversations {
     pub reactions: HashMap<String, Vec<ReactionCount>>,
     /// What each `in_reply_to` target is, when known.
     pub parents: HashMap<String, ParentRef>,
+    /// Friends a post may mention: (site URL, name).
+    pub people: Vec<(String, String)>,
+}
+
+/// A friend a post mentions, linked as an h-card.
+#[derive(Serialize)]
+pub(super) struct MentionCtx<'a> {
+    name: &'a str,
+    url: &'a str,
 }
 
 #[derive(Serialize)]
@@ -114,6 +123,19 @@ impl Renderer<'_> {
             .collect();
         let reactions = c.reactions.get(key).cloned().unwrap_or_default();
         (thread, reactions)
+    }
+
+    /// The friends a post's HTML mentions.
+    pub(super) fn mentions_ctx(&self, html: &str) -> Vec<MentionCtx<'_>> {
+        let Some(c) = self.conversations else {
+            return Vec::new();
+        };
+        let text = super::text::strip_tags(html);
+        crate::content::mentions::mentioned(html, &text, &c.people)
+            .into_iter()
+            .filter_map(|url| c.people.iter().find(|(u, _)| u == url))
+            .map(|(url, name)| MentionCtx { name, url })
+            .collect()
     }
 
     /// What the post `url` answers, for its page.

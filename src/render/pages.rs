@@ -34,6 +34,7 @@ impl Renderer<'_> {
         let (thread, reactions) = self.conversation_ctx(&post.url);
         ctx.insert("thread", &thread);
         ctx.insert("reactions", &reactions);
+        ctx.insert("mentions", &self.mentions_ctx(&post.content));
         if let Some(parent) = &e.in_reply_to {
             ctx.insert("in_reply_to", &self.parent_ctx(parent));
         }
