@@ -24,4 +24,5 @@ pub mod site;
 pub mod siteurl;
 pub mod store;
 pub mod webfiles;
+pub mod webmention;
 pub mod words;

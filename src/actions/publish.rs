@@ -1,7 +1,8 @@
-//! `publish` (build, deploy, notify) and `notify`.
+//! `publish` (build, deploy, queue Webmentions, notify) and `notify`.
 
 use super::{deliver, rebuild, Outcome};
 use crate::federation::friends::Node;
+use crate::federation::outbox::lock;
 use std::path::Path;
 
 /// Runs a deploy command in the site root (the front end supplies it, so
@@ -17,6 +18,12 @@ pub fn publish(root: &Path, deploy: &Deploy) -> anyhow::Result<Outcome> {
     if let Some(cmd) = &node.config.sidecar.deploy_command {
         deploy(root, cmd).map_err(|e| anyhow::anyhow!("{e:#}; friends were not notified"))?;
         out.done.push("deployed".into());
+    }
+    // After the deploy, so the pages the Webmentions name are live.
+    let site = &node.config.site.base_url;
+    let mentions = crate::webmention::send::queue_new_posts(&mut lock(&node.store), site)?;
+    if mentions > 0 {
+        out.done.push(format!("{mentions} Webmention(s) queued"));
     }
     notify_with(&node, out)
 }

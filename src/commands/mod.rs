@@ -13,6 +13,7 @@ mod publish;
 mod serve;
 mod sidecar;
 mod status;
+mod webmentions;
 
 use crate::cli::{Cli, Command};
 use crate::problem::Problems;
@@ -38,6 +39,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Chat(args) => chat::run(&root, args),
                 Command::Keys(args) => keys::run(&root, args),
                 Command::Outbox(args) => outbox::run(&root, args),
+                Command::Webmentions(args) => webmentions::run(&root, args),
                 Command::Init(_) => unreachable!("handled above"),
             }
         }

@@ -486,6 +486,7 @@ impl<'a> Renderer<'a> {
                 "timeline": format!("{base_path}timeline/"),
                 "friends": format!("{base_path}friends/"),
                 "discovery": format!("{base_path}.well-known/microsocial.json"),
+                "webmention": cfg.webmention_url(&site.config.federation),
             }),
         );
         let nav: Vec<_> = site

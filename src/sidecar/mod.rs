@@ -1,11 +1,13 @@
 //! The federation sidecar: a small tiny_http server with `POST /inbox`,
-//! `GET /health` and optionally the built site, plus three workers — one
-//! pulls friends' feeds, one rebuilds the site, one drains the outbox.
+//! `POST /webmention`, `GET /health` and optionally the built site, plus
+//! workers: one pulls friends' feeds, one rebuilds the site, one drains the
+//! outbox, one verifies Webmentions.
 
 pub mod log;
 pub mod reload;
 mod routes;
 pub mod verify;
+mod webmention;
 
 use crate::federation::friends::Node;
 use crate::federation::inbox::{self, Accepted, Outcome, PendingRequest};
@@ -58,6 +60,7 @@ pub struct Sidecar {
     log: log::Logger,
     limits: InboxLimits,
     verify: verify::Queue<PendingRequest>,
+    mentions: webmention::Mentions,
 }
 
 fn guard<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -89,6 +92,7 @@ impl Sidecar {
             log,
             limits: InboxLimits::default(),
             verify: verify::Queue::new(verify::QUEUE),
+            mentions: webmention::Mentions::default(),
         })
     }
 
@@ -132,6 +136,10 @@ impl Sidecar {
         {
             let me = Arc::clone(&me);
             handles.push(std::thread::spawn(move || me.rebuild_loop()));
+        }
+        {
+            let me = Arc::clone(&me);
+            handles.push(std::thread::spawn(move || me.webmention_loop()));
         }
         {
             let me = Arc::clone(&me);
