@@ -1,6 +1,6 @@
 //! `publish` (build, deploy, queue Webmentions, notify) and `notify`.
 
-use super::{deliver, rebuild, Outcome};
+use super::{deliver, rebuild, Attempt, Outcome, Sent};
 use crate::federation::friends::Node;
 use crate::federation::outbox::lock;
 use std::path::Path;
@@ -35,6 +35,19 @@ pub fn notify(root: &Path) -> anyhow::Result<Outcome> {
 
 fn notify_with(node: &Node, mut out: Outcome) -> anyhow::Result<Outcome> {
     out.enqueued = node.notify_all()?;
-    out.sent = deliver(node)?;
+    let (mentions, sent) = deliver(node)?
+        .into_iter()
+        .partition(|s| s.kind == crate::webmention::send::KIND);
+    out.sent = sent;
+    // A page without an endpoint is common and no friend's refusal: said, not failed.
+    out.done.extend(mentions.iter().map(mention_line));
     Ok(out)
+}
+
+fn mention_line(s: &Sent) -> String {
+    match &s.attempt {
+        Attempt::Delivered => format!("Webmention sent to {}", s.to),
+        Attempt::Queued { reason } => format!("Webmention to {} queued for retry: {reason}", s.to),
+        Attempt::Refused { reason } => format!("Webmention to {} not sent: {reason}", s.to),
+    }
 }
