@@ -44,6 +44,7 @@ fn item() -> Item {
         published: "2026-11-24T10:00:00+00:00".into(),
         updated: None,
         tags: vec!["family".into()],
+        ..Default::default()
     }
 }
 

@@ -46,6 +46,9 @@ pub enum Command {
     Keys(KeysArgs),
     /// Messages waiting for delivery or given up on: list, retry or drop.
     Outbox(OutboxArgs),
+    /// Friend requests, replies, reactions, mentions and failed deliveries:
+    /// list them (newest first), or mark them read.
+    Notifications(NotificationsArgs),
     /// Webmentions other sites sent: list, approve or reject.
     Webmentions(WebmentionsArgs),
 }
@@ -218,4 +221,28 @@ pub struct CheckArgs {
     /// Also check draft posts.
     #[arg(long)]
     pub drafts: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NotificationsArgs {
+    #[command(subcommand)]
+    pub action: Option<NotificationsAction>,
+    /// Only the unread ones.
+    #[arg(long)]
+    pub unread: bool,
+    /// Print one JSON array of {id, kind, from, url, text, time, read}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotificationsAction {
+    /// Mark notifications read: the given IDs, or --all.
+    Read {
+        /// Notification ids, as listed.
+        ids: Vec<i64>,
+        /// Every notification.
+        #[arg(long, conflicts_with = "ids")]
+        all: bool,
+    },
 }

@@ -6,7 +6,7 @@
 //! This root opens the database, runs transactions and names the file and
 //! table in errors; each concern adds its own `impl Store` in a child module:
 //! `friends`, `outbox`, `items` (friends' items), `messages` (and seen ids),
-//! `epochs` (group keys), `changelog`; `migrations` holds the schema.
+//! `epochs` (group keys), `changelog`, `notifications`, `replies`, `reactions`; `migrations` holds the schema.
 
 use anyhow::Context as _;
 use rusqlite::Connection;
@@ -20,7 +20,10 @@ mod health;
 mod items;
 mod messages;
 mod migrations;
+mod notifications;
 mod outbox;
+mod reactions;
+mod replies;
 mod webmentions;
 
 pub use changelog::ChangeRow;
@@ -28,7 +31,10 @@ pub use friends::Friend;
 pub use items::FriendItem;
 pub use messages::Message;
 pub use migrations::SCHEMA_VERSION;
+pub use notifications::{Kind as NotificationKind, Notification};
 pub use outbox::OutMsg;
+pub use reactions::ReactionApplied;
+pub use replies::Reply;
 pub use webmentions::{Found, Webmention};
 
 pub fn now_ms() -> i64 {

@@ -291,6 +291,7 @@ fn write_post() {
         published: "2026-11-24T10:00:00+00:00".into(),
         updated: None,
         tags: vec!["garden".into()],
+        ..Default::default()
     };
     let at = private::EpochRef {
         epoch: 3,

@@ -196,6 +196,7 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         published: "2026-11-24T10:00:00Z".into(),
         updated: Some("2026-11-25T10:00:00+01:00".into()),
         tags: vec!["walks".into()],
+        ..Default::default()
     };
     let change = |seq: u64, op: &str| Change {
         seq,

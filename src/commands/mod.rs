@@ -7,6 +7,7 @@ mod friends;
 mod init;
 mod keys;
 mod new;
+mod notifications;
 mod outbox;
 mod outcome;
 mod publish;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Chat(args) => chat::run(&root, args),
                 Command::Keys(args) => keys::run(&root, args),
                 Command::Outbox(args) => outbox::run(&root, args),
+                Command::Notifications(args) => notifications::run(&root, args),
                 Command::Webmentions(args) => webmentions::run(&root, args),
                 Command::Init(_) => unreachable!("handled above"),
             }

@@ -19,6 +19,8 @@ pub struct FrontMatter {
     pub slug: Option<String>,
     /// `public` (default) or `friends`: readable by current friends only.
     pub visibility: Option<String>,
+    /// The URL of the post this one answers.
+    pub in_reply_to: Option<String>,
 }
 
 /// TOML datetimes, and quoted strings as people often write them.

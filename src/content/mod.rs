@@ -49,6 +49,8 @@ pub struct Entry {
     pub draft: bool,
     /// `visibility = "friends"`: never published in plain text.
     pub friends_only: bool,
+    /// `in_reply_to`: the post this one answers, as a canonical URL.
+    pub in_reply_to: Option<String>,
     pub summary: Option<String>,
     pub has_more: bool,
     pub assets: Vec<String>,
@@ -332,6 +334,16 @@ pub fn parse(source: &Source, display: &Path) -> Result<Parsed, Problem> {
             "field `visibility`: pages are public; only posts can be friends-only",
         ));
     }
+    let in_reply_to = match fm.in_reply_to.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(u) => Some(crate::siteurl::normalize(u).ok_or_else(|| {
+            Problem::new(
+                display,
+                fm_line("in_reply_to"),
+                format!("field `in_reply_to`: `{u}` is not an http(s) URL"),
+            )
+        })?),
+    };
     let has_more = text[body_start..].contains(markdown::MORE_MARKER);
     Ok(Parsed {
         entry: Entry {
@@ -350,6 +362,7 @@ pub fn parse(source: &Source, display: &Path) -> Result<Parsed, Problem> {
             tags,
             draft: fm.draft,
             friends_only,
+            in_reply_to,
             summary: fm.summary,
             has_more,
             assets: source.assets.clone(),

@@ -318,6 +318,7 @@ mod tests {
                 published: "2026-11-24T00:00:00Z".into(),
                 updated: None,
                 tags: vec![],
+                ..Default::default()
             })
         };
         assert_eq!(record(&mut s, &current, &d, &item).unwrap(), 150);

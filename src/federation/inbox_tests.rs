@@ -158,3 +158,30 @@ fn a_feed_ping_without_the_informational_feed_url_is_accepted() {
         "{got:?}"
     );
 }
+
+#[test]
+fn messages_and_key_changes_notify_the_owner_once() {
+    let bo = bo();
+    let t = at("2026-11-24T12:00:00Z");
+    bo.receive("hello", t, None, t);
+    let new_key = age::x25519::Identity::generate().to_public().to_string();
+    let body = serde_json::json!({ "encryption": new_key });
+    for n in 0..2 {
+        // The second announces the same key again: no news.
+        let sent = t + Duration::seconds(n);
+        let id = crate::federation::new_id().unwrap();
+        let raw = protocol::envelope_bytes(types::KEYS_UPDATED, &id, ANN, BO, sent, &body);
+        let sig = protocol::sign(&raw, &bo.ann);
+        assert!(handle_at(&bo.store, &bo.me, &raw, &sig, sent).is_ok());
+    }
+    let kinds: Vec<String> = lock(&bo.store)
+        .notifications(true)
+        .unwrap()
+        .into_iter()
+        .map(|n| format!("{} {}", n.kind, n.from))
+        .collect();
+    assert_eq!(
+        kinds,
+        [format!("key.changed {ANN}"), format!("message {ANN}")]
+    );
+}

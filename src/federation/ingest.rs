@@ -3,9 +3,10 @@
 //! one applied. Items are checked and sanitised before they are stored.
 
 use super::client::{Client, Fetched, MAX_DOCUMENT};
+use super::ingest_private::{open_all_private, Opened};
 use super::outbox::lock;
 use super::protocol::{self, Change, FeedHead, FeedPage};
-use super::{private, sanitize};
+use super::sanitize;
 use crate::config::FederationConfig;
 use crate::store::{now_ms, FriendItem, Store};
 use anyhow::{anyhow, bail};
@@ -48,8 +49,8 @@ pub fn pull(
     result
 }
 
-// Long because it reads as the steps of PROTOCOL.md §6.3 in order: head,
-// restart check, pages, friends-only blobs, then one transaction.
+/// The steps of PROTOCOL.md §6.3 in order: head, restart check, pages,
+/// friends-only blobs, then one transaction.
 fn pull_inner(
     store: &Mutex<Store>,
     client: &Client,
@@ -57,11 +58,62 @@ fn pull_inner(
     cfg: &FederationConfig,
     identities: &[age::x25519::Identity],
 ) -> anyhow::Result<PullReport> {
-    let bootstrap_pages = cfg.bootstrap_pages;
     let mut report = PullReport {
         requests: 1,
         ..Default::default()
     };
+    let Some((mut head, etag)) = fetch_head(store, client, friend, cfg)? else {
+        report.not_modified = true;
+        return Ok(report);
+    };
+    let mut since = friend.last_seq.max(0) as u64;
+    let known_log = lock(store).friend_log(&friend.url)?;
+    // Their change log restarted (state lost): a new log id, or a shorter
+    // log from a writer that sends no id. Start over.
+    let new_log = matches!((&known_log, &head.log), (Some(a), Some(b)) if a != b);
+    let reset = new_log || head.last_seq < since;
+    if reset {
+        since = 0;
+    }
+    let limits = (cfg.bootstrap_pages, cfg.max_inline_changes);
+    let mut raw = fetch_pages(client, friend, &head, since, limits, &mut report)?;
+    raw.extend(std::mem::take(&mut head.changes));
+    let (changes, malformed) = lenient_changes(raw, since, head.last_seq);
+    report.skipped += malformed.len();
+    let mut last_skip = malformed.last().cloned();
+    if reset {
+        // Epoch numbers restart with the log: the old group keys are stale.
+        lock(store).clear_friend_epochs(&friend.url)?;
+    }
+    // Friends-only posts are fetched and opened before the store is locked.
+    let opened = open_all_private(
+        store,
+        client,
+        friend,
+        &changes,
+        identities,
+        &mut report,
+        &mut last_skip,
+    );
+    let pulled = Pulled {
+        head: &head,
+        etag: etag.as_deref(),
+        known_log: known_log.as_deref(),
+        reset,
+        changes: &changes,
+        opened,
+    };
+    store_pull(store, friend, cfg, pulled, &mut report, &mut last_skip)?;
+    Ok(report)
+}
+
+/// The feed head, checked; None when it has not changed since the last pull.
+fn fetch_head(
+    store: &Mutex<Store>,
+    client: &Client,
+    friend: &crate::store::Friend,
+    cfg: &FederationConfig,
+) -> anyhow::Result<Option<(FeedHead<serde_json::Value>, Option<String>)>> {
     let (bytes, etag) = match client.get(&friend.feed, friend.feed_etag.as_deref(), MAX_DOCUMENT)? {
         Fetched::NotModified => {
             lock(store).set_pull_ok(
@@ -70,8 +122,7 @@ fn pull_inner(
                 friend.feed_etag.as_deref(),
                 now_ms(),
             )?;
-            report.not_modified = true;
-            return Ok(report);
+            return Ok(None);
         }
         Fetched::Body { bytes, etag } => (bytes, etag),
     };
@@ -82,7 +133,7 @@ fn pull_inner(
     }
     within_cap(&friend.feed, head.changes.len(), cfg.max_inline_changes)?;
     // Sequence numbers are stored as SQLite integers; a larger one is no log
-    // anyone can have written, and would overflow the page arithmetic below.
+    // anyone can have written, and would overflow the page arithmetic.
     if i64::try_from(head.last_seq).is_err() {
         bail!(
             "feed head at {} is malformed: last_seq {} is larger than 2^63 - 1",
@@ -90,82 +141,47 @@ fn pull_inner(
             head.last_seq
         );
     }
-    let mut since = friend.last_seq.max(0) as u64;
-    let known_log = lock(store).friend_log(&friend.url)?;
-    // Their change log restarted (state lost): a new log id, or a shorter
-    // log from a writer that sends no id. Start over.
-    let new_log = matches!((&known_log, &head.log), (Some(a), Some(b)) if a != b);
-    let reset = new_log || head.last_seq < since;
-    if reset {
-        since = 0;
-    }
-    let mut raw = fetch_pages(
-        client,
-        friend,
-        &head,
-        since,
-        (bootstrap_pages, cfg.max_inline_changes),
-        &mut report,
-    )?;
-    raw.extend(head.changes);
-    let (changes, malformed) = lenient_changes(raw, since, head.last_seq);
-    report.skipped += malformed.len();
-    let mut last_skip = malformed.last().cloned();
-    if reset {
-        // Epoch numbers restart with the log: the old group keys are stale.
-        lock(store).clear_friend_epochs(&friend.url)?;
-    }
+    Ok(Some((head, etag)))
+}
 
-    // Friends-only posts are fetched and opened before the store is locked.
-    let mut opened: HashMap<u64, FriendItem> = HashMap::new();
-    let mut new_epochs: Vec<(u32, String)> = Vec::new();
-    for c in changes.iter().filter(|c| c.op == "private") {
-        match open_private(
-            store,
-            client,
-            friend,
-            c,
-            identities,
-            &mut new_epochs,
-            &mut report,
-        ) {
-            Ok(item) => {
-                opened.insert(c.seq, item);
-            }
-            Err(e) => {
-                // Not for us (any more), or tampered.
-                report.skipped += 1;
-                last_skip = Some(format!("change {}: {e:#}", c.seq));
-            }
-        }
-    }
+/// What one pull read, ready to be stored.
+struct Pulled<'a> {
+    head: &'a FeedHead<serde_json::Value>,
+    etag: Option<&'a str>,
+    known_log: Option<&'a str>,
+    reset: bool,
+    changes: &'a [Change],
+    opened: Opened,
+}
 
+/// Stores a pull in one transaction.
+fn store_pull(
+    store: &Mutex<Store>,
+    friend: &crate::store::Friend,
+    cfg: &FederationConfig,
+    p: Pulled<'_>,
+    report: &mut PullReport,
+    last_skip: &mut Option<String>,
+) -> anyhow::Result<()> {
     let mut st = lock(store);
     st.transaction(|s| {
-        if reset {
+        if p.reset {
             s.clear_friend_items(&friend.url)?;
+            s.clear_replies_via(&friend.url)?;
         }
-        for (epoch, identity) in &new_epochs {
+        for (epoch, identity) in &p.opened.epochs {
             s.add_friend_epoch(&friend.url, *epoch, identity)?;
         }
-        apply_changes(
-            s,
-            &friend.url,
-            &changes,
-            &opened,
-            &mut report,
-            &mut last_skip,
-        )?;
-        if head.log != known_log {
-            s.set_friend_log(&friend.url, head.log.as_deref())?;
+        apply_changes(s, friend, p.changes, &p.opened.items, report, last_skip)?;
+        if p.head.log.as_deref() != p.known_log {
+            s.set_friend_log(&friend.url, p.head.log.as_deref())?;
         }
         if report.skipped > 0 {
             s.add_skipped(&friend.url, report.skipped, last_skip.as_deref())?;
         }
         report.dropped = s.keep_newest_items(&friend.url, cfg.max_items_per_friend)?;
-        s.set_pull_ok(&friend.url, head.last_seq as i64, etag.as_deref(), now_ms())
-    })?;
-    Ok(report)
+        s.set_pull_ok(&friend.url, p.head.last_seq as i64, p.etag, now_ms())
+    })
 }
 
 /// A friend's feed document carries at most `cap` changes: a conforming
@@ -181,23 +197,32 @@ fn within_cap(url: &str, n: usize, cap: usize) -> anyhow::Result<()> {
 /// counting the ones that fail their checks.
 fn apply_changes(
     s: &Store,
-    friend: &str,
+    friend: &crate::store::Friend,
     changes: &[Change],
-    opened: &HashMap<u64, FriendItem>,
+    opened: &HashMap<u64, (FriendItem, protocol::Item)>,
     report: &mut PullReport,
     last_skip: &mut Option<String>,
 ) -> anyhow::Result<()> {
     for c in changes {
         if c.op == "private" {
-            if let Some(item) = opened.get(&c.seq) {
+            if let Some((item, raw)) = opened.get(&c.seq) {
                 s.upsert_item(item)?;
+                super::reply::ingest_item(s, friend, &c.id, raw, true)?;
                 report.applied += 1;
             }
             continue;
         }
-        match check_change(friend, c) {
-            Ok(Some(item)) => s.upsert_item(&item)?,
-            Ok(None) => s.delete_item(friend, &c.id)?,
+        match check_change(&friend.url, c) {
+            Ok(Some(item)) => {
+                s.upsert_item(&item)?;
+                if let Some(raw) = &c.item {
+                    super::reply::ingest_item(s, friend, &c.id, raw, false)?;
+                }
+            }
+            Ok(None) => {
+                s.delete_item(&friend.url, &c.id)?;
+                super::reply::forget(s, &friend.url, &c.id)?;
+            }
             Err(e) => {
                 report.skipped += 1;
                 *last_skip = Some(format!("change {}: {e}", c.seq));
@@ -285,77 +310,6 @@ pub fn lenient_changes(
     (changes, malformed)
 }
 
-/// Fetches, decrypts and verifies one friends-only post.
-fn open_private(
-    store: &Mutex<Store>,
-    client: &Client,
-    friend: &crate::store::Friend,
-    c: &Change,
-    identities: &[age::x25519::Identity],
-    new_epochs: &mut Vec<(u32, String)>,
-    report: &mut PullReport,
-) -> anyhow::Result<FriendItem> {
-    let prefix = format!("{}{}", friend.url, protocol::PRIVATE_DIR);
-    if !c.id.starts_with(&prefix) {
-        bail!("friends-only post {} is not under {prefix}", c.id);
-    }
-    let blob = match client.get(&c.id, None, MAX_DOCUMENT)? {
-        Fetched::Body { bytes, .. } => bytes,
-        Fetched::NotModified => bail!("unexpected 304"),
-    };
-    report.requests += 1;
-    let at = private::post_epoch(&blob)?;
-    let epoch = at.epoch;
-    let cached = lock(store).friend_epoch(&friend.url, epoch)?;
-    let known = new_epochs
-        .iter()
-        .find(|(e, _)| *e == epoch)
-        .map(|(_, i)| i.clone());
-    let group: age::x25519::Identity = match cached.or(known) {
-        Some(text) => text
-            .parse()
-            .map_err(|e| anyhow!("stored group key is damaged: {e}"))?,
-        None => {
-            // Our copy of the group key is in the file of our current key, or
-            // of a retired one if the author has not seen our rotation yet.
-            let mut opened = None;
-            for id in identities {
-                let bucket = protocol::bucket_of(&id.to_public().to_string(), at.buckets);
-                let url = format!("{prefix}{}", protocol::epoch_file(epoch, bucket));
-                report.requests += 1;
-                let Ok(Fetched::Body { bytes, .. }) = client.get(&url, None, MAX_DOCUMENT) else {
-                    continue;
-                };
-                if let Ok(g) = private::open_epoch(&bytes, identities) {
-                    opened = Some(g);
-                    break;
-                }
-            }
-            let group = opened.ok_or_else(|| anyhow!("not a recipient of epoch {epoch}"))?;
-            use age::secrecy::ExposeSecret as _;
-            new_epochs.push((epoch, group.to_string().expose_secret().to_string()));
-            group
-        }
-    };
-    let author = protocol::decode_key(&friend.signing_key).map_err(|e| anyhow!(e))?;
-    let item = private::open_post(&blob, &group, &author)?;
-    if !item.url.starts_with(&friend.url) {
-        bail!("friends-only post claims a URL outside {}", friend.url);
-    }
-    let published =
-        chrono::DateTime::parse_from_rfc3339(&item.published).map_err(|_| anyhow!("bad date"))?;
-    Ok(FriendItem {
-        friend: friend.url.clone(),
-        id: c.id.clone(),
-        title: item.title.as_deref().map(super::inbox::clean_name),
-        content_html: sanitize::clean(&item.content_html, &item.url),
-        published: published.to_rfc3339(),
-        updated: item.updated,
-        tags: item.tags.into_iter().take(20).collect(),
-        private: true,
-    })
-}
-
 /// Page `n` of the log whose head is at `head`: `changes/{n}.json` resolved
 /// against the head URL, so next to it (`…/federation/changes/{n}.json`).
 pub fn page_url(head: &str, n: u64) -> String {
@@ -424,6 +378,7 @@ mod tests {
                 published: "2026-11-24T10:00:00Z".into(),
                 updated: None,
                 tags: vec!["x".into()],
+                ..Default::default()
             }),
         }
     }

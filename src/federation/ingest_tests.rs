@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::federation::client::Client;
+use crate::federation::private;
 use crate::store::Store;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -124,6 +125,7 @@ fn publish_private(
         published: "2026-11-24T10:00:00Z".into(),
         updated: None,
         tags: vec![],
+        ..Default::default()
     };
     let author = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
     let at = private::EpochRef { epoch, buckets };

@@ -8,14 +8,18 @@ pub mod feedlog;
 pub mod friends;
 pub mod inbox;
 pub mod ingest;
+mod ingest_private;
 pub mod keyfile;
 pub mod keys;
 pub mod limit;
+pub mod mention;
 pub mod outbox;
 pub mod private;
 pub mod profile;
 pub mod protocol;
+pub mod reaction;
 pub mod remote_images;
+pub mod reply;
 pub mod sanitize;
 #[cfg(test)]
 mod testing;

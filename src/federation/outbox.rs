@@ -4,7 +4,7 @@
 
 use super::client::{Client, Delivery};
 use super::{protocol, Me};
-use crate::store::{now_ms, OutMsg, Store};
+use crate::store::{now_ms, NotificationKind, OutMsg, Store};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -112,16 +112,24 @@ pub fn settle(
         {
             store.delivered(&m.id)
         }
-        Delivery::Refused(reason) => store.give_up(&m.id, reason),
+        Delivery::Refused(reason) => give_up(store, m, reason),
         Delivery::Retry { reason, after } => {
             if now - m.created > GIVE_UP_MS {
-                return store.give_up(&m.id, &format!("gave up after 7 days: {reason}"));
+                return give_up(store, m, &format!("gave up after 7 days: {reason}"));
             }
             let wait = backoff_ms(retry_initial_ms, m.attempts, jitter())
                 .max(after.map_or(0, |d| d.as_millis() as i64));
             store.retry_later(&m.id, now + wait, reason)
         }
     }
+}
+
+/// Marks an entry failed for good and tells the owner.
+fn give_up(store: &Store, m: &OutMsg, reason: &str) -> anyhow::Result<()> {
+    store.give_up(&m.id, reason)?;
+    let text = format!("{} {} was not delivered: {reason}", m.kind, m.id);
+    store.add_notification(NotificationKind::DeliveryFailed, &m.recipient, None, &text)?;
+    Ok(())
 }
 
 /// Claims every due message and delivers them in parallel. Returns each
@@ -191,6 +199,18 @@ mod tests {
         assert_eq!(
             (left[0].kind.as_str(), left[0].state.as_str()),
             (types::FEED_UPDATED, "failed")
+        );
+        // Only the failure is news to the owner.
+        let told = s.notifications(false).unwrap();
+        assert_eq!(told.len(), 1, "{told:?}");
+        assert_eq!(
+            (told[0].kind.as_str(), told[0].from.as_str()),
+            ("delivery.failed", to)
+        );
+        assert!(
+            told[0].text.contains(types::FEED_UPDATED),
+            "{}",
+            told[0].text
         );
     }
 

@@ -225,6 +225,7 @@ mod tests {
             published: "2026-11-24T10:00:00+00:00".into(),
             updated: None,
             tags: vec![],
+            ..Default::default()
         }
     }
 

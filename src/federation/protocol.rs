@@ -34,6 +34,9 @@ pub mod types {
     pub const MESSAGE: &str = "message";
     pub const MESSAGE_CLEAR: &str = "message.clear";
     pub const KEYS_UPDATED: &str = "keys.updated";
+    pub const REPLY: &str = "reply";
+    pub const REACTION: &str = "reaction";
+    pub const MENTION: &str = "mention";
     pub const ALL: &[&str] = &[
         FRIEND_REQUEST,
         FRIEND_ACCEPT,
@@ -42,10 +45,13 @@ pub mod types {
         MESSAGE,
         MESSAGE_CLEAR,
         KEYS_UPDATED,
+        REPLY,
+        REACTION,
+        MENTION,
     ];
     /// What a site that publishes no `accepts` list takes: every type of
     /// `microsocial/1` as first released. Types added later must be listed.
-    pub const BASE_SET: &[&str] = ALL;
+    pub const BASE_SET: &[&str] = ALL.split_at(7).0;
     /// Every site takes these, listed or not: friendship needs them.
     pub const ALWAYS: &[&str] = &[FRIEND_REQUEST, FRIEND_ACCEPT, FRIEND_REMOVE];
 }
@@ -169,7 +175,7 @@ pub struct PublicKeys {
 }
 
 /// A post as carried by the federation feed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Item {
     pub url: String,
     #[serde(default)]
@@ -180,6 +186,12 @@ pub struct Item {
     pub updated: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// The post this one answers (PROTOCOL.md §12.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_reply_to: Option<String>,
+    /// Replies to this post that its author shows (PROTOCOL.md §12.2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replies: Vec<ThreadReply>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -491,6 +503,10 @@ pub fn body<T: serde::de::DeserializeOwned>(env: &Envelope) -> Result<T, Reject>
     serde_json::from_value(env.body.clone())
         .map_err(|e| Reject::Malformed(format!("{} body: {e}", env.kind)))
 }
+
+#[path = "protocol_conv.rs"]
+mod conv;
+pub use conv::*;
 
 #[cfg(test)]
 #[path = "protocol_tests.rs"]

@@ -140,5 +140,6 @@ pub(super) fn feed_item(
         published: e.date.to_rfc3339(),
         updated: e.updated.map(|d| d.to_rfc3339()),
         tags: e.tags.clone(),
+        ..Default::default()
     })
 }

@@ -38,6 +38,9 @@ struct Pulls {
     /// Friend → highest feed version announced and not yet pulled.
     wanted: HashMap<String, u64>,
     in_flight: HashSet<String>,
+    /// Replies friends announced, (from, url, parent), waiting for a pull
+    /// of the sender's log to confirm them.
+    replies: Vec<(String, String, String)>,
 }
 
 #[derive(Default)]
@@ -228,6 +231,12 @@ impl Sidecar {
                 self.request_rebuild()
             }
             Accepted::KeysUpdated { .. } => self.request_rebuild(),
+            Accepted::Reaction { .. } | Accepted::Mention { .. } => self.request_rebuild(),
+            Accepted::Reply { from, url, parent } => {
+                let claim = (from.clone(), url.clone(), parent.clone());
+                guard(&self.pulls).replies.push(claim);
+                self.request_pull(from, u64::MAX);
+            }
             Accepted::FeedUpdated {
                 from,
                 version,
@@ -281,6 +290,7 @@ impl Sidecar {
             }
             let started = Instant::now();
             let live = self.settings();
+            let claims = self.take_reply_claims(&friend);
             let result = ingest::pull(
                 &self.node.store,
                 &live.client,
@@ -331,8 +341,39 @@ impl Sidecar {
                     if r.applied > 0 {
                         self.request_rebuild();
                     }
+                    self.check_replies(&friend, claims);
                 }
                 Err(e) => tracing::warn!("pull of {friend} failed: {e:#}"),
+            }
+            if guard(&self.pulls).replies.iter().any(|c| c.0 == friend) {
+                // Announced during the pull: one more pull confirms them.
+                self.request_pull(&friend, u64::MAX);
+            }
+        }
+    }
+
+    fn take_reply_claims(&self, friend: &str) -> Vec<(String, String)> {
+        let mut p = guard(&self.pulls);
+        let (mine, rest) = std::mem::take(&mut p.replies)
+            .into_iter()
+            .partition(|c| c.0 == friend);
+        p.replies = rest;
+        mine.into_iter()
+            .map(|(_, u, parent)| (u, parent))
+            .collect::<Vec<_>>()
+    }
+
+    /// Replies `friend` announced, against its log as just pulled: one that
+    /// is not there is refused and leaves nothing behind.
+    fn check_replies(&self, friend: &str, claims: Vec<(String, String)>) {
+        for (url, parent) in claims {
+            let st = lock(&self.node.store);
+            match crate::federation::reply::confirm(&st, friend, &url, &parent) {
+                Ok(true) => tracing::info!("reply {url} from {friend} to {parent} confirmed"),
+                Ok(false) => tracing::warn!(
+                    "refused reply {url} from {friend}: its change log has no such reply to {parent}"
+                ),
+                Err(e) => tracing::error!("checking reply {url} from {friend}: {e:#}"),
             }
         }
     }

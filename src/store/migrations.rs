@@ -38,6 +38,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: V4_FEED_STATE,
     },
     Migration {
+        version: 6,
+        what: "notifications, replies to our posts, reactions",
+        sql: V6_CONVERSATIONS,
+    },
+    Migration {
         version: 7,
         what: "received Webmentions, and how far publish has sent them",
         sql: V7_WEBMENTIONS,
@@ -192,6 +197,47 @@ ALTER TABLE my_epochs ADD COLUMN buckets INTEGER;
 CREATE TABLE site_meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
+);
+";
+
+const V6_CONVERSATIONS: &str = "
+CREATE TABLE notifications (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    from_site TEXT NOT NULL,
+    url TEXT,
+    text TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    read INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX notifications_unread ON notifications (read, time);
+-- Replies read from change logs: `via` is the site whose log carried it
+-- (the replier's own, or the parent's author relaying its thread).
+CREATE TABLE replies (
+    url TEXT NOT NULL,
+    via TEXT NOT NULL,
+    -- The post that starts the thread, and the post or reply answered.
+    root TEXT NOT NULL,
+    parent TEXT NOT NULL,
+    author TEXT NOT NULL,
+    author_name TEXT NOT NULL,
+    content_html TEXT NOT NULL,
+    published TEXT NOT NULL,
+    private INTEGER NOT NULL,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    received INTEGER NOT NULL,
+    PRIMARY KEY (url, via)
+);
+CREATE INDEX replies_root ON replies (root);
+-- Reactions to our posts. A removal is kept (present = 0) with its time,
+-- so an older add delivered late cannot bring the reaction back.
+CREATE TABLE reactions (
+    post TEXT NOT NULL,
+    reactor TEXT NOT NULL,
+    emoji TEXT NOT NULL,
+    present INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (post, reactor, emoji)
 );
 ";
 

@@ -1,0 +1,45 @@
+//! Reactions (PROTOCOL.md §12.3): one emoji on a post, added or removed by
+//! a signed `reaction`; the latest act wins, so replays are harmless.
+
+use super::protocol::{self, Envelope, Reject};
+use crate::store::{Friend, NotificationKind, ReactionApplied, Store};
+use chrono::{DateTime, Utc};
+
+/// Applies a friend's `reaction` to one of our posts.
+pub fn apply(
+    s: &Store,
+    me: &str,
+    env: &Envelope,
+    f: &Friend,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Result<(), Reject>> {
+    let body: protocol::Reaction = match protocol::body(env) {
+        Ok(b) => b,
+        Err(r) => return Ok(Err(r)),
+    };
+    if let Err(r) = protocol::check_reaction(&body) {
+        return Ok(Err(r));
+    }
+    if !protocol::on_site(&body.post, me) {
+        return Ok(Err(Reject::Malformed(format!(
+            "{} is not a post of this site",
+            body.post
+        ))));
+    }
+    let add = body.op == "add";
+    let at = protocol::order_time(Some(&body.written), &env.sent, now);
+    let cap = protocol::MAX_REACTIONS_PER_PERSON;
+    match s.react(&body.post, &f.url, &body.emoji, add, at, cap)? {
+        ReactionApplied::TooMany => Ok(Err(Reject::Malformed(format!(
+            "at most {cap} different reactions per person on a post"
+        )))),
+        ReactionApplied::Stale => Ok(Ok(())),
+        ReactionApplied::Changed => {
+            if add {
+                let text = format!("{} reacted {}", f.name, body.emoji);
+                s.add_notification(NotificationKind::Reaction, &f.url, Some(&body.post), &text)?;
+            }
+            Ok(Ok(()))
+        }
+    }
+}
