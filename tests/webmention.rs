@@ -161,6 +161,25 @@ fn a_valid_mention_is_verified_held_and_approved() {
     let line = ann.ok(&["webmentions"]);
     let id = w["id"].as_str().unwrap();
     assert_eq!(line.trim(), format!("{id} pending {source} {post}"));
+    // The owner is told once, even when the source sends it again.
+    let held = |site: &Site| -> Vec<serde_json::Value> {
+        let all: Vec<serde_json::Value> =
+            serde_json::from_str(&site.ok(&["notifications", "--json"])).unwrap();
+        all.into_iter()
+            .filter(|n| n["kind"] == "webmention")
+            .collect()
+    };
+    assert_eq!(held(&ann).len(), 1);
+    assert_eq!(held(&ann)[0]["from"], source);
+    assert!(held(&ann)[0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("awaits approval"));
+    assert_eq!(mention(&ann, &source, &post).0, 202);
+    wait_until("the mention verified again", || {
+        state_of(&ann, &source).as_deref() == Some("pending")
+    });
+    assert_eq!(held(&ann).len(), 1);
     let node = microsocial::federation::friends::Node::open(ann.root()).unwrap();
     assert!(
         microsocial::actions::webmentions::approved_for(&node, &post)

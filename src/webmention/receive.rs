@@ -4,7 +4,7 @@
 use super::{fetch, hentry, html};
 use crate::federation::client::Client;
 use crate::federation::outbox::lock;
-use crate::store::{now_ms, Found, Store, Webmention};
+use crate::store::{now_ms, Found, NotificationKind, Store, Webmention};
 use std::sync::Mutex;
 use url::Url;
 
@@ -110,7 +110,8 @@ pub fn verify(client: &Client, source: &str, target: &str) -> Result<Found, Stri
 }
 
 /// Verifies one queued mention and stores the result; a mention from a
-/// friend's site is approved at once. Returns the new status.
+/// friend's site is approved at once, any other is held and notified.
+/// Returns the new status.
 pub fn process(store: &Mutex<Store>, client: &Client, w: &Webmention) -> anyhow::Result<String> {
     let verdict = verify(client, &w.source, &w.target);
     let st = lock(store);
@@ -124,8 +125,26 @@ pub fn process(store: &Mutex<Store>, client: &Client, w: &Webmention) -> anyhow:
         }
         Err(reason) => st.webmention_refused(&w.id, &reason, now_ms())?,
     }
-    let after = st.find_webmention(&w.id)?;
-    Ok(after.map_or_else(|| "gone".into(), |w| w.status().to_string()))
+    let Some(after) = st.find_webmention(&w.id)? else {
+        return Ok("gone".into());
+    };
+    // Held for the owner: say so once per source.
+    if after.status() == "pending"
+        && !st.has_notification(NotificationKind::Webmention, &w.source)?
+    {
+        let who = after.author_name.as_deref().unwrap_or(&w.source);
+        let text = format!(
+            "Webmention {} from {who} awaits approval: {} on {}",
+            after.id, after.kind, after.target
+        );
+        st.add_notification(
+            NotificationKind::Webmention,
+            &w.source,
+            Some(&w.source),
+            &text,
+        )?;
+    }
+    Ok(after.status().to_string())
 }
 
 #[cfg(test)]
