@@ -6,7 +6,7 @@
 mod support;
 
 use std::net::TcpListener;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use support::{wait_until, Site};
@@ -17,38 +17,37 @@ type Seen = (String, String, String);
 type Answer = (u16, Vec<(String, String)>, String);
 
 /// A small HTTP site on 127.0.0.1 that answers with `route` and records
-/// every request; stopped when dropped.
+/// every request. It stands behind the project's HTTP front, as the
+/// sidecar does (bare tiny_http stalls when a client keeps several idle
+/// connections open, as the outbox's parallel sends do). Its threads end
+/// with the test process.
 struct Fixture {
     port: u16,
     seen: Arc<Mutex<Vec<Seen>>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Fixtures take small form bodies only.
+fn fixture_cap(method: &str, _path: &str) -> u64 {
+    if method == "POST" {
+        4096
+    } else {
+        0
+    }
 }
 
 impl Fixture {
     fn start(route: impl Fn(&str, u16) -> Answer + Send + Sync + 'static) -> Fixture {
-        let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
-        let port = server.server_addr().to_ip().unwrap().port();
+        let front = microsocial::http::Front::bind(
+            "127.0.0.1:0",
+            microsocial::http::Limits::new(fixture_cap),
+        )
+        .unwrap();
+        let port = front.local_addr().unwrap().port();
+        let running = front.start().unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (seen2, stop2) = (Arc::clone(&seen), Arc::clone(&stop));
-        let route = Arc::new(route);
-        let thread = std::thread::spawn(move || {
-            while !stop2.load(Ordering::Relaxed) {
-                let Ok(Some(req)) = server.recv_timeout(Duration::from_millis(50)) else {
-                    continue;
-                };
-                // Each request on its own thread: the outbox sends in parallel.
-                let (seen, route) = (Arc::clone(&seen2), Arc::clone(&route));
-                std::thread::spawn(move || answer(req, &seen, &*route, port));
-            }
-        });
-        Fixture {
-            port,
-            seen,
-            stop,
-            thread: Some(thread),
-        }
+        let seen2 = Arc::clone(&seen);
+        std::thread::spawn(move || running.run(16, move |req| answer(req, &seen2, &route, port)));
+        Fixture { port, seen }
     }
 
     fn url(&self, path: &str) -> String {
@@ -78,15 +77,6 @@ fn answer(
         resp.add_header(tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap());
     }
     let _ = req.respond(resp);
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
 }
 
 fn html(body: &str) -> Answer {
@@ -500,4 +490,36 @@ fn a_verification_worker_survives_a_slow_source() {
         state_of(&ann, &slow.url("/s")).as_deref() == Some("refused")
     });
     assert_eq!(calls.load(Ordering::Relaxed), 1);
+}
+
+#[test]
+fn a_friends_mention_is_approved_at_once_and_read_from_our_own_template() {
+    let (ann, post) = site_with_post("");
+    let mut bo = Site::new("Bo");
+    bo.start();
+    support::befriend(&ann, &bo);
+    bo.ok(&[
+        "new",
+        "--title",
+        "Answer",
+        &format!("I liked [Ann's post]({post})."),
+    ]);
+    bo.ok(&["build"]);
+    let source = format!("{}posts/answer/", bo.url());
+    assert_eq!(mention(&ann, &source, &post).0, 202);
+    wait_until("the friend's mention approved", || {
+        state_of(&ann, &source).as_deref() == Some("approved")
+    });
+    let w = list_json(&ann).remove(0);
+    assert_eq!(w["author_name"], "Bo");
+    assert_eq!(w["kind"], "mention");
+    assert!(
+        w["content"]
+            .as_str()
+            .unwrap()
+            .contains("I liked Ann's post."),
+        "{w}"
+    );
+    let notes = ann.ok(&["notifications", "--json"]);
+    assert!(!notes.contains("\"webmention\""), "{notes}");
 }
