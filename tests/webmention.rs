@@ -470,7 +470,7 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
 }
 
 #[test]
-fn a_verification_worker_survives_a_slow_source() {
+fn the_answer_does_not_wait_for_a_slow_source() {
     // The sender gets 202 before the source answers.
     let (ann, post) = site_with_post("");
     let calls = Arc::new(AtomicUsize::new(0));
