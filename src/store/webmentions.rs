@@ -182,6 +182,23 @@ impl Store {
         })
     }
 
+    /// The item JSON of the last `upsert` of `id` before change `seq`:
+    /// what an edited or deleted post linked to before.
+    pub fn upsert_before(&self, id: &str, seq: u64) -> anyhow::Result<Option<String>> {
+        self.at("changes", || {
+            Ok(self
+                .conn
+                .query_row(
+                    "SELECT item FROM changes WHERE id = ?1 AND seq < ?2 AND op = 'upsert'
+                     ORDER BY seq DESC LIMIT 1",
+                    params![id, seq as i64],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .flatten())
+        })
+    }
+
     /// The last change of this site's log Webmentions were sent for.
     pub fn webmention_cursor(&self) -> anyhow::Result<u64> {
         self.at("site_meta", || {

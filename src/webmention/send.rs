@@ -1,6 +1,6 @@
-//! Sending Webmentions: every public post added or changed in this site's
-//! change log since the last `publish` gets one outbox entry per link to
-//! another site. Friends-only posts never appear in the log as plain
+//! Sending Webmentions: every public post added, changed or deleted in
+//! this site's change log since the last `publish` gets one outbox entry
+//! per link to another site (in this version or the one before). Friends-only posts never appear in the log as plain
 //! items (they are `private` changes), so they send nothing.
 //!
 //! The outbox delivers an entry with [`attempt`]: discover the target's
@@ -44,23 +44,35 @@ pub fn outgoing_links(post_url: &Url, content_html: &str, site_url: &str) -> Vec
 }
 
 /// Queues Webmentions for the public changes after the stored cursor and
-/// moves the cursor, in one transaction. Returns how many were queued.
+/// moves the cursor, in one transaction. An edited or deleted post also
+/// tells the targets its previous version linked (Webmention §3.1.3), so
+/// they can update or drop the mention. Returns how many were queued.
 pub fn queue_new_posts(store: &mut Store, site_url: &str) -> anyhow::Result<usize> {
     store.transaction(|s| {
         let from = s.webmention_cursor()?;
         let last = s.last_seq()?;
         let mut queued = 0;
         if last > from {
-            for (_, op, id, item) in s.changes(from + 1, last)? {
-                let (true, Some(item)) = (op == "upsert", item) else {
+            for (seq, op, id, item) in s.changes(from + 1, last)? {
+                if op == "private" {
+                    continue;
+                }
+                let now = item.as_deref().map(|i| parse_item(&id, i)).transpose()?;
+                let before = s.upsert_before(&id, seq)?;
+                let before = before.as_deref().map(|i| parse_item(&id, i)).transpose()?;
+                let Some(Ok(source)) = now.as_ref().or(before.as_ref()).map(|i| Url::parse(&i.url))
+                else {
                     continue;
                 };
-                let item: Item = serde_json::from_str(&item)
-                    .map_err(|e| anyhow::anyhow!("change of {id} in table changes: {e}"))?;
-                let Ok(source) = Url::parse(&item.url) else {
-                    continue;
-                };
-                for target in outgoing_links(&source, &item.content_html, site_url) {
+                let mut targets = Vec::new();
+                for i in now.iter().chain(before.iter()) {
+                    for t in outgoing_links(&source, &i.content_html, site_url) {
+                        if !targets.contains(&t) {
+                            targets.push(t);
+                        }
+                    }
+                }
+                for target in targets {
                     enqueue(s, source.as_str(), &target)?;
                     queued += 1;
                 }
@@ -70,6 +82,10 @@ pub fn queue_new_posts(store: &mut Store, site_url: &str) -> anyhow::Result<usiz
         s.set_webmention_cursor(last)?;
         Ok(queued)
     })
+}
+
+fn parse_item(id: &str, json: &str) -> anyhow::Result<Item> {
+    serde_json::from_str(json).map_err(|e| anyhow::anyhow!("change of {id} in table changes: {e}"))
 }
 
 fn enqueue(s: &Store, source: &str, target: &str) -> anyhow::Result<()> {
@@ -165,6 +181,66 @@ mod tests {
         );
         let body: serde_json::Value = serde_json::from_str(&out[0].body).unwrap();
         assert_eq!(body["source"], "https://me.example/a/");
+    }
+
+    #[test]
+    fn an_edit_or_a_delete_tells_the_targets_it_no_longer_links() {
+        let mut s = Store::in_memory().unwrap();
+        let site = "https://me.example/";
+        let item = |html: &str| {
+            serde_json::json!({"url": "https://me.example/a/", "content_html": html, "published": "2026-01-01"})
+                .to_string()
+        };
+        let targets = |s: &Store| -> Vec<String> {
+            let mut t: Vec<_> = s
+                .outbox()
+                .unwrap()
+                .into_iter()
+                .map(|m| m.recipient)
+                .collect();
+            t.sort();
+            t
+        };
+        let id = "https://me.example/a/";
+        s.append_change(
+            "upsert",
+            id,
+            Some("1"),
+            Some(&item("<a href='https://o.example/1'>x</a>")),
+        )
+        .unwrap();
+        assert_eq!(queue_new_posts(&mut s, site).unwrap(), 1);
+        s.append_change(
+            "upsert",
+            id,
+            Some("2"),
+            Some(&item("<a href='https://o.example/2'>y</a>")),
+        )
+        .unwrap();
+        // The new link, and the old one so its site can drop the mention.
+        assert_eq!(queue_new_posts(&mut s, site).unwrap(), 2);
+        assert_eq!(
+            targets(&s),
+            [
+                "https://o.example/1",
+                "https://o.example/1",
+                "https://o.example/2"
+            ]
+        );
+        s.append_change("delete", id, None, None).unwrap();
+        assert_eq!(queue_new_posts(&mut s, site).unwrap(), 1);
+        assert_eq!(targets(&s).last().unwrap(), "https://o.example/2");
+        let last = s
+            .outbox()
+            .unwrap()
+            .into_iter()
+            .max_by_key(|m| m.created)
+            .unwrap();
+        assert!(
+            last.body.contains("\"source\":\"https://me.example/a/\""),
+            "{}",
+            last.body
+        );
     }
 
     #[test]
