@@ -49,6 +49,10 @@ pub enum Command {
     /// Friend requests, replies, reactions, mentions and failed deliveries:
     /// list them (newest first), or mark them read.
     Notifications(NotificationsArgs),
+    /// React to a friend's post with one emoji (or take it back with --remove).
+    React(ReactArgs),
+    /// Replies to your posts: list them, or hide one from every view.
+    Replies(RepliesArgs),
     /// Webmentions other sites sent: list, approve or reject.
     Webmentions(WebmentionsArgs),
 }
@@ -191,6 +195,9 @@ pub struct NewArgs {
     /// Only friends can read it: published encrypted, never in plain text.
     #[arg(long)]
     pub friends_only: bool,
+    /// Answer the post at URL (a reply to a friends-only post is friends-only).
+    #[arg(long, value_name = "URL")]
+    pub reply_to: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -245,4 +252,34 @@ pub enum NotificationsAction {
         #[arg(long, conflicts_with = "ids")]
         all: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ReactArgs {
+    /// The friend's post.
+    pub url: String,
+    /// One emoji.
+    pub emoji: String,
+    /// Take the reaction back.
+    #[arg(long)]
+    pub remove: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RepliesArgs {
+    #[command(subcommand)]
+    pub action: Option<RepliesAction>,
+    /// Print JSON: [{url, root, parent, author, author_name, published, private, hidden}].
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RepliesAction {
+    /// List the replies to your posts (the default).
+    List,
+    /// Hide a reply (by its URL) from your pages, private view and log.
+    Hide { url: String },
+    /// Show a hidden reply again.
+    Show { url: String },
 }

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 mod cache;
 mod changelog;
 mod check;
+mod conversations;
 mod friends;
 mod load;
 mod plan;
@@ -87,6 +88,7 @@ fn plan_outputs(
     store: &Store,
     keys: &keys::Keys,
     fps: &plan::Fingerprints,
+    relay: &changelog::Relay,
 ) -> anyhow::Result<(Vec<plan::Planned>, Option<seal::Sealer>, feedlog::Pending)> {
     let mut items = plan::site_items(loaded, fps, keys)?;
     // Friends-only posts: sealed to the current epoch's group key.
@@ -99,7 +101,14 @@ fn plan_outputs(
         plan::sealed_items(sealer, &loaded.site, keys, fps, &mut items);
     }
     let change_log = if opts.publish_log {
-        changelog::plan(loaded, store, keys, sealer.as_ref(), fps, &mut items)?
+        changelog::plan(
+            loaded,
+            store,
+            (keys, relay),
+            sealer.as_ref(),
+            fps,
+            &mut items,
+        )?
     } else {
         feedlog::Pending::none(store)?
     };
@@ -140,8 +149,11 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
     loaded.site.set_friends(friends, friend_posts);
     timer.lap("friends");
 
-    let fps = plan::Fingerprints::of(&loaded, opts.drafts);
-    let (items, sealer, change_log) = plan_outputs(opts, &mut loaded, &store, &keys, &fps)?;
+    let conv = conversations::load(&store, &loaded.site, &keys)?;
+    let mut fps = plan::Fingerprints::of(&loaded, opts.drafts);
+    conversations::mix(&conv, &loaded.site, &keys, &mut fps.entry);
+    let (items, sealer, change_log) =
+        plan_outputs(opts, &mut loaded, &store, &keys, &fps, &conv.relay)?;
     timer.lap("plan");
 
     let dirty = render::dirty(&items, &cache, &opts.output, opts.force);
@@ -163,7 +175,8 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         &loaded.theme,
         &loaded.htmls,
         &friends::clean_public,
-    )?;
+    )?
+    .with_conversations(&conv.public);
     // Nothing to write or remove: the live tree stays, no staging at all.
     let untouched = dirty.is_empty()
         && opts.output.is_dir()
@@ -180,6 +193,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         htmls: &loaded.htmls,
         sealer: sealer.as_ref(),
         keys: &keys,
+        relay: &conv.relay,
         feed_docs,
     };
     let staged = write::Staged::new(&items, render::stage(&stage, txn.as_ref())?);
@@ -208,6 +222,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
             sources: &loaded.sources,
             globals: fps.globals,
             entry_fp: &fps.entry,
+            conversations: &conv.private,
         };
         private_view::write_private_view(&view, &mut loaded.site, &mut loaded.htmls, data, dir)?;
         timer.lap("private");

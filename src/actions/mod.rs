@@ -8,6 +8,8 @@ pub mod notifications;
 pub mod outbox;
 pub mod outcome;
 pub mod publish;
+pub mod react;
+pub mod replies;
 pub mod webmentions;
 
 pub use outcome::{Attempt, Outcome, Sent};

@@ -35,6 +35,7 @@ pub fn notify(root: &Path) -> anyhow::Result<Outcome> {
 
 fn notify_with(node: &Node, mut out: Outcome) -> anyhow::Result<Outcome> {
     out.enqueued = node.notify_all()?;
+    super::replies::announce(node, &mut out)?;
     let (mentions, sent) = deliver(node)?
         .into_iter()
         .partition(|s| s.kind == crate::webmention::send::KIND);

@@ -11,6 +11,8 @@ mod notifications;
 mod outbox;
 mod outcome;
 mod publish;
+mod react;
+mod replies;
 mod serve;
 mod sidecar;
 mod status;
@@ -41,6 +43,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Keys(args) => keys::run(&root, args),
                 Command::Outbox(args) => outbox::run(&root, args),
                 Command::Notifications(args) => notifications::run(&root, args),
+                Command::React(args) => react::run(&root, args),
+                Command::Replies(args) => replies::run(&root, args),
                 Command::Webmentions(args) => webmentions::run(&root, args),
                 Command::Init(_) => unreachable!("handled above"),
             }

@@ -31,7 +31,10 @@ pub fn run(root: &Path, args: &NewArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let base = slug_from(title.unwrap_or(&body));
     let now = chrono::Local::now().fixed_offset();
-    let text = front_matter(title, &now, &args.tags, args.draft, args.friends_only) + &body + "\n";
+    let reply = crate::actions::replies::reply_to(root, args.reply_to.as_deref())?;
+    let friends_only = args.friends_only || reply.as_ref().is_some_and(|r| r.private);
+    let fm = front_matter(title, &now, &args.tags, args.draft, friends_only);
+    let text = with_reply(fm, reply.as_ref().map(|r| r.url.as_str())) + &body + "\n";
     let taken = existing_slugs(&dir)?;
     // create_new makes a concurrent `new` with the same slug move on, not overwrite.
     for n in 1..1000 {
@@ -82,6 +85,17 @@ fn front_matter(
         fm += "visibility = \"friends\"\n";
     }
     fm + "+++\n\n"
+}
+
+/// Adds `in_reply_to` to finished front matter.
+fn with_reply(fm: String, url: Option<&str>) -> String {
+    match (url, fm.strip_suffix("+++\n\n")) {
+        (Some(u), Some(head)) => format!(
+            "{head}in_reply_to = {}\n+++\n\n",
+            toml::Value::String(u.into())
+        ),
+        _ => fm,
+    }
 }
 
 /// A short slug from the first words of `text`.

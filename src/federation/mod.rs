@@ -2,6 +2,7 @@
 //! HTTP client, the outbox, the inbox handler, pulling friends' feeds and
 //! publishing this site's own change log.
 
+pub mod announce;
 pub mod client;
 pub mod clock;
 pub mod feedlog;

@@ -43,3 +43,35 @@ pub fn apply(
         }
     }
 }
+
+/// Queues our reaction to a friend's post: the friend whose site holds
+/// `post`, if its site takes reactions.
+pub fn send(s: &Store, post: &str, emoji: &str, add: bool) -> anyhow::Result<Friend> {
+    protocol::check_emoji(emoji).map_err(|r| anyhow::anyhow!("{r}"))?;
+    let f = s
+        .friends()?
+        .into_iter()
+        .find(|f| f.state == "friend" && protocol::on_site(post, &f.url))
+        .ok_or_else(|| anyhow::anyhow!("{post} is not a post of any friend's site"))?;
+    if !protocol::accepts(s.accepts(&f.url)?.as_deref(), protocol::types::REACTION) {
+        anyhow::bail!(
+            "{} ({}) runs a version that does not take reactions yet",
+            f.name,
+            f.url
+        );
+    }
+    let body = protocol::Reaction {
+        post: post.to_string(),
+        emoji: emoji.to_string(),
+        op: if add { "add" } else { "remove" }.into(),
+        written: protocol::written_now(chrono::Utc::now()),
+    };
+    super::outbox::enqueue(
+        s,
+        &f.url,
+        &f.inbox,
+        protocol::types::REACTION,
+        &serde_json::to_value(body)?,
+    )?;
+    Ok(f)
+}

@@ -11,6 +11,9 @@ use crate::store::Store;
 use anyhow::anyhow;
 use std::collections::{HashMap, HashSet};
 
+/// The replies each own post relays, by its log id.
+pub(super) type Relay = HashMap<String, Vec<protocol::ThreadReply>>;
+
 /// What the log compares against what it last published.
 fn current(
     site: &Site,
@@ -48,7 +51,7 @@ fn current(
 pub(super) fn plan(
     loaded: &mut Loaded,
     store: &Store,
-    keys: &keys::Keys,
+    (keys, relay): (&keys::Keys, &Relay),
     sealer: Option<&Sealer>,
     fps: &Fingerprints,
     items: &mut Vec<Planned>,
@@ -69,7 +72,7 @@ pub(super) fn plan(
     }
     let htmls = &loaded.htmls;
     let change_log = feedlog::pending(store, &current, &diff, &|k| {
-        feed_item(site, htmls, site.posts[k])
+        feed_item(site, htmls, site.posts[k], relay.get(&current[k].id))
     })?;
     let last_seq = change_log.last_seq();
     // The log id too: a restarted log can reach the same last_seq.
@@ -128,6 +131,7 @@ pub(super) fn feed_item(
     site: &Site,
     htmls: &[Option<Html>],
     i: usize,
+    replies: Option<&Vec<protocol::ThreadReply>>,
 ) -> anyhow::Result<protocol::Item> {
     let e = &site.entries[i];
     let html = htmls[i]
@@ -140,6 +144,7 @@ pub(super) fn feed_item(
         published: e.date.to_rfc3339(),
         updated: e.updated.map(|d| d.to_rfc3339()),
         tags: e.tags.clone(),
-        ..Default::default()
+        in_reply_to: e.in_reply_to.clone(),
+        replies: replies.cloned().unwrap_or_default(),
     })
 }

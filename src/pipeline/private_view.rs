@@ -22,6 +22,8 @@ pub(super) struct PrivateView<'a> {
     pub sources: &'a [Source],
     pub globals: u128,
     pub entry_fp: &'a [u128],
+    /// Replies and reactions the view shows.
+    pub conversations: &'a render::Conversations,
 }
 
 /// The fingerprint of everything the view shows.
@@ -31,7 +33,9 @@ fn stamp(
     threads: &[(String, String, Vec<Message>)],
     unread: &HashMap<String, i64>,
 ) -> String {
-    let mut fp = Fp::new(view.globals).str("private");
+    let mut fp = Fp::new(view.globals)
+        .str("private")
+        .num(super::conversations::view_fingerprint(view.conversations));
     for r in site.timeline.iter().take(PRIVATE_VIEW_ENTRIES) {
         fp = match *r {
             crate::site::TimelineRef::Own(i) => fp.num(view.entry_fp[i]),
@@ -83,7 +87,8 @@ pub(super) fn write_private_view(
     ensure_html(site, sources, htmls, &need)?;
     // Friends' images: links, not loads, unless the owner chose otherwise.
     let clean = clean_private(site.config.federation.remote_images);
-    let renderer = Renderer::new(site, theme, htmls, &clean)?;
+    let renderer =
+        Renderer::new(site, theme, htmls, &clean)?.with_conversations(view.conversations);
     let threads: Vec<render::Thread> = data
         .threads
         .iter()

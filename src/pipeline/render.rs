@@ -53,6 +53,7 @@ pub(super) struct Stage<'a> {
     pub htmls: &'a [Option<Html>],
     pub sealer: Option<&'a Sealer>,
     pub keys: &'a keys::Keys,
+    pub relay: &'a super::changelog::Relay,
     pub feed_docs: HashMap<usize, Vec<u8>>,
 }
 
@@ -108,7 +109,8 @@ fn bytes_of(s: &Stage<'_>, k: usize) -> anyhow::Result<Vec<u8>> {
             let sealer = s
                 .sealer
                 .ok_or_else(|| anyhow!("internal: no epoch for {rel}"))?;
-            let item = feed_item(s.site, s.htmls, *i)?;
+            let id = super::conversations::log_id(s.site, s.keys, *i);
+            let item = feed_item(s.site, s.htmls, *i, s.relay.get(&id))?;
             federation::private::seal_post(
                 &item,
                 &s.keys.signing,

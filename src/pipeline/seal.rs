@@ -75,14 +75,19 @@ impl Sealer {
     /// `federation/private/<id>.age`; the id is derived from a signature so
     /// it reveals nothing about the post and stays stable across builds.
     pub(super) fn blob_path(&self, keys: &keys::Keys, e: &Entry) -> String {
-        use ed25519_dalek::Signer as _;
-        let sig = keys
-            .signing
-            .sign(format!("microsocial private-post id\n{}", e.source).as_bytes());
-        let id: String = sig.to_bytes()[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        format!("{}{id}.age", protocol::PRIVATE_DIR)
+        blob_path(keys, e)
     }
+}
+
+/// `federation/private/<id>.age` of a friends-only post (see `Sealer::blob_path`).
+pub(super) fn blob_path(keys: &keys::Keys, e: &Entry) -> String {
+    use ed25519_dalek::Signer as _;
+    let sig = keys
+        .signing
+        .sign(format!("microsocial private-post id\n{}", e.source).as_bytes());
+    let id: String = sig.to_bytes()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{}{id}.age", protocol::PRIVATE_DIR)
 }

@@ -23,6 +23,8 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = embed!(
     "friends.html",
     "home.html",
     "thread.html",
+    "partials/thread.html",
+    "partials/reactions.html",
     "atom.xml",
     "robots.txt",
 );

@@ -104,6 +104,30 @@ impl Store {
         })
     }
 
+    /// A value of this site kept in `site_meta` (e.g. a cursor).
+    pub fn meta(&self, key: &str) -> anyhow::Result<Option<String>> {
+        use rusqlite::OptionalExtension as _;
+        self.at("site_meta", || {
+            Ok(self
+                .conn
+                .query_row("SELECT value FROM site_meta WHERE key = ?1", [key], |r| {
+                    r.get(0)
+                })
+                .optional()?)
+        })
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> anyhow::Result<()> {
+        self.at("site_meta", || {
+            self.conn.execute(
+                "INSERT INTO site_meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = ?2",
+                params![key, value],
+            )?;
+            Ok(())
+        })
+    }
+
     /// Every copy of the reply at `url`.
     pub fn reply(&self, url: &str) -> anyhow::Result<Vec<Reply>> {
         self.at("replies", || {

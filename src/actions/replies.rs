@@ -1,0 +1,75 @@
+//! Replies: what `new --reply-to` answers, listing the replies to our
+//! posts, hiding one, and telling friends what we answered or mentioned.
+
+use super::{rebuild, Outcome};
+use crate::federation::friends::Node;
+use crate::federation::outbox::lock;
+use crate::federation::protocol;
+use crate::store::{Reply, Store};
+use anyhow::{anyhow, bail};
+use std::path::Path;
+
+/// The post a new reply answers.
+pub struct ReplyTarget {
+    pub url: String,
+    /// A friends-only post: the reply is friends-only too.
+    pub private: bool,
+}
+
+/// Checks `--reply-to URL`: an http(s) URL; friends-only when it names a
+/// friends-only post we hold.
+pub fn reply_to(root: &Path, url: Option<&str>) -> anyhow::Result<Option<ReplyTarget>> {
+    let Some(url) = url else { return Ok(None) };
+    let url = protocol::normalize_url(url)
+        .ok_or_else(|| anyhow!("--reply-to `{url}` is not an http(s) URL"))?;
+    let by_path = url.contains(protocol::PRIVATE_DIR);
+    let held = Store::open(root)?
+        .friend_items(true)?
+        .iter()
+        .any(|it| it.private && it.id == url);
+    Ok(Some(ReplyTarget {
+        private: by_path || held,
+        url,
+    }))
+}
+
+/// Replies to our posts (hidden ones too), oldest first.
+pub fn list(node: &Node) -> anyhow::Result<Vec<Reply>> {
+    let me = &node.me.url;
+    Ok(lock(&node.store)
+        .replies()?
+        .into_iter()
+        .filter(|r| r.root.starts_with(me.as_str()) && &r.author != me)
+        .collect())
+}
+
+/// Hides a reply from every view of ours (or shows it again), then rebuilds.
+pub fn hide(node: &Node, url: &str, hidden: bool) -> anyhow::Result<Outcome> {
+    let url = protocol::normalize_url(url).unwrap_or_else(|| url.to_string());
+    let n = lock(&node.store).set_reply_hidden(&url, hidden)?;
+    if n == 0 {
+        bail!("no reply {url} is stored (see `microsocial replies`)");
+    }
+    let report = rebuild(&node.root)?;
+    let what = if hidden { "hid" } else { "showed again" };
+    let mut out = Outcome::said(format!("{what} reply {url}"));
+    out.done.push(format!("built: {report}"));
+    Ok(out)
+}
+
+/// Queues `reply` and `mention` messages for what the last builds published.
+pub fn announce(node: &Node, out: &mut Outcome) -> anyhow::Result<()> {
+    let public = node.root.join("public");
+    let told = crate::federation::announce::announce(&node.store, &node.me, &public)?;
+    for t in told {
+        if t.queued {
+            out.enqueued += 1;
+        } else {
+            out.done.push(format!(
+                "{} does not take `{}` messages (an older version): not told about {}",
+                t.to, t.kind, t.url
+            ));
+        }
+    }
+    Ok(())
+}
