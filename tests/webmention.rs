@@ -132,7 +132,7 @@ fn a_valid_mention_is_verified_held_and_approved() {
             r#"<article class="h-entry"><a class="p-author h-card" href="/">Bo</a>
                <a class="u-in-reply-to" href="{target}">re</a>
                <time class="dt-published" datetime="2026-11-25T10:00:00Z">now</time>
-               <p class="e-content">Great post! <script>alert(1)</script></p></article>"#
+               <p class="e-content">Great post! <script>alert(1)</script>&lt;img src=x onerror=alert(2)&gt;</p></article>"#
         )),
         _ => (404, vec![], String::new()),
     });
@@ -145,7 +145,7 @@ fn a_valid_mention_is_verified_held_and_approved() {
     assert_eq!(w["kind"], "reply");
     assert_eq!(w["author_name"], "Bo");
     assert_eq!(w["author_url"], bo.url("/"));
-    assert_eq!(w["content"], "Great post!");
+    assert_eq!(w["content"], "Great post! <img src=x onerror=alert(2)>");
     assert_eq!(w["published"], "2026-11-25T10:00:00Z");
     // `list` prints the ID first, then state, source and target.
     let line = ann.ok(&["webmentions"]);
@@ -176,12 +176,37 @@ fn a_valid_mention_is_verified_held_and_approved() {
             .unwrap()
             .is_empty()
     );
+    let page =
+        || std::fs::read_to_string(ann.root().join("public/posts/hello-there/index.html")).unwrap();
+    ann.ok(&["build"]);
+    assert!(
+        !page().contains("Great post!"),
+        "a held mention is not shown"
+    );
     ann.ok(&["webmentions", "approve", &id[..6]]);
     assert_eq!(state_of(&ann, &source).as_deref(), Some("approved"));
     let shown = microsocial::actions::webmentions::approved_for(&node, &post).unwrap();
     assert_eq!(shown.len(), 1);
+    // Approved: under the post like a reply, its text inert.
+    let html = page();
+    assert!(
+        html.contains("Great post!") && html.contains(&source),
+        "{html}"
+    );
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(2)&gt;"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<img src=x") && !html.contains("alert(1)"),
+        "{html}"
+    );
     ann.ok(&["webmentions", "reject", id]);
     assert_eq!(state_of(&ann, &source).as_deref(), Some("rejected"));
+    assert!(
+        !page().contains("Great post!"),
+        "a rejected mention is gone"
+    );
 }
 
 #[test]
@@ -522,4 +547,10 @@ fn a_friends_mention_is_approved_at_once_and_read_from_our_own_template() {
     );
     let notes = ann.ok(&["notifications", "--json"]);
     assert!(!notes.contains("\"webmention\""), "{notes}");
+    // The running sidecar rebuilds: the post's page shows it.
+    let page = ann.root().join("public/posts/hello-there/index.html");
+    wait_until("the mention under the post", || {
+        std::fs::read_to_string(&page)
+            .is_ok_and(|h| h.contains("I liked Ann") && h.contains(&source))
+    });
 }

@@ -1,5 +1,6 @@
 //! The owner's hand on received Webmentions: list them, approve a held
-//! one (it then shows like a reply), or reject one.
+//! one (it then shows under its post like a reply), or reject one; the
+//! site is rebuilt so the post's page follows.
 
 use super::Outcome;
 use crate::federation::friends::Node;
@@ -46,8 +47,9 @@ fn decide(node: &Node, id: &str, decision: &str) -> anyhow::Result<Outcome> {
         );
     }
     lock(&node.store).decide_webmention(&w.id, decision)?;
-    Ok(Outcome::said(format!(
-        "{decision} Webmention {} from {}",
-        w.id, w.source
-    )))
+    let mut out = Outcome::said(format!("{decision} Webmention {} from {}", w.id, w.source));
+    // Approved mentions show under their post: the page follows at once.
+    let report = super::rebuild(&node.root)?;
+    out.done.push(format!("built: {report}"));
+    Ok(out)
 }

@@ -130,7 +130,13 @@ impl Sidecar {
                 };
                 let live = self.settings();
                 match receive::process(&self.node.store, &live.client, &w) {
-                    Ok(status) => tracing::info!("webmention {} from {}: {status}", w.id, w.source),
+                    Ok(status) => {
+                        tracing::info!("webmention {} from {}: {status}", w.id, w.source);
+                        // Shown (a friend's is approved at once), or was shown.
+                        if status == "approved" || w.decision.as_deref() == Some("approved") {
+                            self.request_rebuild();
+                        }
+                    }
                     Err(e) => {
                         tracing::error!("webmention {} from {}: {e:#}", w.id, w.source);
                         break;
