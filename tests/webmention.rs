@@ -7,85 +7,10 @@ mod support;
 
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
+use support::fixture::{html, Answer, Fixture};
 use support::{wait_until, Site};
-
-/// One request a fixture saw: method, URL path (with query) and body.
-type Seen = (String, String, String);
-/// What a fixture answers: status, extra headers, body.
-type Answer = (u16, Vec<(String, String)>, String);
-
-/// A small HTTP site on 127.0.0.1 that answers with `route` and records
-/// every request. It stands behind the project's HTTP front, as the
-/// sidecar does (bare tiny_http stalls when a client keeps several idle
-/// connections open, as the outbox's parallel sends do). Its threads end
-/// with the test process.
-struct Fixture {
-    port: u16,
-    seen: Arc<Mutex<Vec<Seen>>>,
-}
-
-/// Fixtures take small form bodies only.
-fn fixture_cap(method: &str, _path: &str) -> u64 {
-    if method == "POST" {
-        4096
-    } else {
-        0
-    }
-}
-
-impl Fixture {
-    fn start(route: impl Fn(&str, u16) -> Answer + Send + Sync + 'static) -> Fixture {
-        let front = microsocial::http::Front::bind(
-            "127.0.0.1:0",
-            microsocial::http::Limits::new(fixture_cap),
-        )
-        .unwrap();
-        let port = front.local_addr().unwrap().port();
-        let running = front.start().unwrap();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let seen2 = Arc::clone(&seen);
-        std::thread::spawn(move || running.run(16, move |req| answer(req, &seen2, &route, port)));
-        Fixture { port, seen }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap().clone()
-    }
-}
-
-fn answer(
-    mut req: tiny_http::Request,
-    seen: &Mutex<Vec<Seen>>,
-    route: &dyn Fn(&str, u16) -> Answer,
-    port: u16,
-) {
-    let mut body = String::new();
-    let _ = std::io::Read::read_to_string(req.as_reader(), &mut body);
-    let path = req.url().to_string();
-    seen.lock()
-        .unwrap()
-        .push((req.method().to_string(), path.clone(), body));
-    let (status, headers, text) = route(&path, port);
-    let mut resp = tiny_http::Response::from_string(text).with_status_code(status);
-    for (k, v) in headers {
-        resp.add_header(tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).unwrap());
-    }
-    let _ = req.respond(resp);
-}
-
-fn html(body: &str) -> Answer {
-    (
-        200,
-        vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
-        body.to_string(),
-    )
-}
 
 /// A site with one public post (and its sidecar running); returns the post's URL.
 fn site_with_post(extra: &str) -> (Site, String) {
