@@ -24,6 +24,7 @@ pub mod site;
 pub mod siteurl;
 pub mod store;
 pub mod timezone;
+pub mod web;
 pub mod webfiles;
 pub mod webmention;
 pub mod words;

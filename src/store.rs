@@ -24,6 +24,7 @@ mod notifications;
 mod outbox;
 mod reactions;
 mod replies;
+mod sessions;
 mod webmentions;
 
 pub use changelog::ChangeRow;
@@ -35,6 +36,7 @@ pub use notifications::{Kind as NotificationKind, Notification};
 pub use outbox::OutMsg;
 pub use reactions::ReactionApplied;
 pub use replies::Reply;
+pub use sessions::Session;
 pub use webmentions::{Found, Webmention};
 
 pub fn now_ms() -> i64 {

@@ -10,6 +10,7 @@ pub mod outcome;
 pub mod publish;
 pub mod react;
 pub mod replies;
+pub mod sessions;
 pub mod webmentions;
 
 pub use outcome::{Attempt, Outcome, Sent};

@@ -6,10 +6,12 @@ mod check;
 mod friends;
 mod init;
 mod keys;
+mod login;
 mod new;
 mod notifications;
 mod outbox;
 mod outcome;
+mod password;
 mod publish;
 mod react;
 mod replies;
@@ -46,6 +48,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::React(args) => react::run(&root, args),
                 Command::Replies(args) => replies::run(&root, args),
                 Command::Webmentions(args) => webmentions::run(&root, args),
+                Command::Login(args) => login::run(&root, args),
+                Command::Password(args) => password::run(&root, args),
                 Command::Init(_) => unreachable!("handled above"),
             }
         }

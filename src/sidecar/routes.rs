@@ -8,13 +8,13 @@ use crate::webfiles as files;
 
 type Response = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
 
-/// Only `POST /inbox` (one envelope at most) and `POST /webmention` (a
-/// small form) take a body.
+/// `POST /inbox` takes one envelope at most, `POST /webmention` a small
+/// form, the owner interface its forms.
 fn body_cap(method: &str, path: &str) -> u64 {
     match (method, path) {
         ("POST", "/inbox") => protocol::MAX_ENVELOPE as u64,
         ("POST", "/webmention") => crate::webmention::receive::MAX_FORM,
-        _ => 0,
+        _ => crate::web::body_cap(method, path),
     }
 }
 
@@ -43,6 +43,9 @@ impl Sidecar {
 
     pub(super) fn handle(&self, mut req: tiny_http::Request) {
         let url = req.url().split('?').next().unwrap_or("/").to_string();
+        if crate::web::is_home(&url) {
+            return self.web.respond(req);
+        }
         let method = req.method().clone();
         let response = match (&method, url.as_str()) {
             (tiny_http::Method::Post, "/inbox") => {

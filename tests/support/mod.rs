@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fixture;
+pub mod web;
 
 use microsocial::federation::{keys, protocol};
 use std::net::TcpListener;
