@@ -78,9 +78,11 @@ pub(super) fn friends_from_store(
         .into_iter()
         .filter(|f| f.state == "friend")
         .map(|f| FriendInfo {
+            since: DateTime::from_timestamp_millis(f.created),
             url: f.url,
             name: f.name,
             avatar: f.avatar,
+            bio: None,
         })
         .collect();
     let index: HashMap<&str, usize> = friends
