@@ -37,6 +37,11 @@ const MIGRATIONS: &[Migration] = &[
         what: "skipped changes, change-log ids and accepted message types per friend",
         sql: V4_FEED_STATE,
     },
+    Migration {
+        version: 5,
+        what: "each friend's bio from their discovery document (read again at the next pull)",
+        sql: "ALTER TABLE friends ADD COLUMN bio TEXT; UPDATE friends SET discovery_etag = NULL;",
+    },
 ];
 
 /// The schema version this build writes.
