@@ -14,11 +14,16 @@ fn friends_page(site: &Site) -> String {
 fn the_friends_page_shows_bio_since_latest_post_and_a_monogram() {
     let mut a = Site::new("Ann");
     let cfg = std::fs::read_to_string(a.root().join("social.toml")).unwrap();
-    let cfg = cfg.replacen(
-        "[site]\n",
-        "[site]\navatar = \"https://cdn.example/ann.png\"\n",
-        1,
-    );
+    let cfg = cfg
+        .replacen(
+            "[site]\n",
+            "[site]\navatar = \"https://cdn.example/ann.png\"\n",
+            1,
+        )
+        .replace(
+            "bio = \"Writing on my own corner of the web.\"",
+            "bio = \"Kites, hills & patient dogs.\"",
+        );
     std::fs::write(a.root().join("social.toml"), cfg).unwrap();
     a.ok(&["build"]);
     a.start();
@@ -29,9 +34,10 @@ fn the_friends_page_shows_bio_since_latest_post_and_a_monogram() {
     wait_until("Ann's post in Bo's timeline", || {
         b.timeline().contains("Kites on the hill")
     });
-    // `init` gives Ann this bio; it reaches Bo through her discovery document.
+    // Ann's bio reaches Bo through her discovery document.
+    let bio = "<p class=\"p-note\">Kites, hills &amp; patient dogs.</p>";
     wait_until("Ann's bio on Bo's friends page", || {
-        friends_page(&b).contains("Writing on my own corner of the web.")
+        friends_page(&b).contains(bio)
     });
     let page = friends_page(&b);
     let card = page
