@@ -431,6 +431,54 @@ fn main() {
         median(fan),
         received.load(Ordering::Relaxed)
     );
-    drop((a, b, c));
+    drop((b, c));
+
+    // 6. Bootstrap: Ann befriends a site with many posts; how long until
+    // Ann's timeline shows its newest post, and in how many requests.
+    let boot_posts = env_num("FED_BOOT_POSTS", 10_000) as usize;
+    if boot_posts > 0 {
+        bootstrap(&base, &a, boot_posts);
+    }
+    drop(a);
     let _ = std::fs::remove_dir_all(&base);
+}
+
+/// Times "befriended → timeline ready" for a friend with `posts` posts.
+fn bootstrap(base: &Path, a: &Site, posts: usize) {
+    let mut d = Site::new(base, "dee", posts);
+    let marker = format!("bootstrap-newest-{}", std::process::id());
+    std::fs::write(
+        d.root.join("content/posts/2099-03-01-newest.md"),
+        format!("+++\ndate = 2099-03-01T00:00:00Z\n+++\n\n{marker}\n"),
+    )
+    .unwrap();
+    d.cli(&["build"]);
+    d.start();
+    a.cli(&["friends", "add", &d.url()]);
+    wait("bootstrap request", Duration::from_secs(60), || {
+        d.cli(&["friends", "--json"]).contains("\"incoming\"")
+    });
+    let (la, ld) = (a.log_lines(), d.log_lines());
+    let start = Instant::now();
+    d.cli(&["friends", "accept", &a.url()]);
+    wait("bootstrap timeline", Duration::from_secs(120), || {
+        a.timeline().contains(&marker)
+    });
+    let took = start.elapsed();
+    std::thread::sleep(Duration::from_millis(500));
+    let kept = a.cli(&["status"]);
+    let kept = kept
+        .lines()
+        .skip_while(|l| !l.contains(&d.url()))
+        .find(|l| l.contains(" kept"))
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    println!(
+        "bootstrap: friend with {posts} posts accepted → Ann's timeline shows its newest post in {:.2} s; \
+         {} GET(s) of its change log, {} pull(s) logged by Ann; {kept}",
+        took.as_secs_f64(),
+        d.count_since(ld, "GET /federation/"),
+        a.count_since(la, "pulled ")
+    );
 }

@@ -24,5 +24,6 @@ pub mod site;
 pub mod siteurl;
 pub mod store;
 pub mod timezone;
+pub mod web;
 pub mod webfiles;
 pub mod words;

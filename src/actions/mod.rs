@@ -7,6 +7,7 @@ pub mod friends;
 pub mod outbox;
 pub mod outcome;
 pub mod publish;
+pub mod sessions;
 
 pub use outcome::{Attempt, Outcome, Sent};
 

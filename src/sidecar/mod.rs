@@ -58,6 +58,8 @@ pub struct Sidecar {
     log: log::Logger,
     limits: InboxLimits,
     verify: verify::Queue<PendingRequest>,
+    /// The owner interface under `/home/`.
+    web: crate::web::Web,
 }
 
 fn guard<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -76,7 +78,16 @@ impl Sidecar {
             crate::federation::Me::new(&node.config, crate::federation::keys::load(&node.root)?)?,
             node.client.clone(),
         );
+        let web = crate::web::Web::new(
+            &node.root,
+            crate::web::Options {
+                origin: crate::actions::sessions::sidecar_origin(&node.config)?,
+                private_view: node.root.join(".social").join("private"),
+                log: std::sync::Arc::new(|line| tracing::warn!("{line}")),
+            },
+        )?;
         Ok(Sidecar {
+            web,
             live: reload::Live::new(&node.root, first),
             node,
             output,
@@ -136,6 +147,14 @@ impl Sidecar {
         {
             let me = Arc::clone(&me);
             handles.push(std::thread::spawn(move || me.outbox_loop()));
+        }
+        {
+            // Notices closed live-update tabs.
+            let me = Arc::clone(&me);
+            handles.push(std::thread::spawn(move || loop {
+                std::thread::sleep(Duration::from_secs(5));
+                me.web.ping();
+            }));
         }
         front.start()?.run(HTTP_WORKERS, move |req| me.handle(req));
         for h in handles {
@@ -242,30 +261,10 @@ impl Sidecar {
 
     fn pull_loop(&self) {
         loop {
-            let (friend, wanted) = {
-                let mut p = guard(&self.pulls);
-                loop {
-                    let next = p
-                        .wanted
-                        .iter()
-                        .find(|(f, _)| !p.in_flight.contains(*f))
-                        .map(|(f, v)| (f.clone(), *v));
-                    if let Some((f, v)) = next {
-                        p.wanted.remove(&f);
-                        p.in_flight.insert(f.clone());
-                        break (f, v);
-                    }
-                    p = self.pulls_cv.wait(p).unwrap_or_else(|e| e.into_inner());
-                }
-            };
+            let (friend, wanted) = self.next_pull();
             // A ping read the friend's state before an earlier pull finished:
             // if that pull already covered the version, skip the network.
-            let have = lock(&self.node.store)
-                .friend(&friend)
-                .ok()
-                .flatten()
-                .map_or(0, |f| f.last_seq.max(0) as u64);
-            if wanted != u64::MAX && have >= wanted {
+            if wanted != u64::MAX && self.stored_seq(&friend) >= wanted {
                 let mut p = guard(&self.pulls);
                 p.in_flight.remove(&friend);
                 self.pulls_cv.notify_one();
@@ -280,46 +279,10 @@ impl Sidecar {
                 &live.config.federation,
                 &live.identities,
             );
-            let last_seq = lock(&self.node.store)
-                .friend(&friend)
-                .ok()
-                .flatten()
-                .map_or(0, |f| f.last_seq.max(0) as u64);
-            {
-                let mut p = guard(&self.pulls);
-                p.in_flight.remove(&friend);
-                // Pings that arrived during the pull and are now covered need no second pull.
-                if p.wanted
-                    .get(&friend)
-                    .is_some_and(|&v| v <= last_seq || v == u64::MAX && wanted == u64::MAX)
-                {
-                    p.wanted.remove(&friend);
-                }
-                self.pulls_cv.notify_one();
-            }
+            self.finish_pull(&friend, wanted);
             match result {
                 Ok(r) => {
-                    tracing::info!(
-                        "pulled {friend}: {} in {} ms ({} request(s){})",
-                        if r.not_modified {
-                            "not modified".to_string()
-                        } else {
-                            format!("{} change(s)", r.applied)
-                        },
-                        started.elapsed().as_millis(),
-                        r.requests,
-                        if r.skipped > 0 {
-                            format!(", {} invalid change(s) skipped", r.skipped)
-                        } else {
-                            String::new()
-                        }
-                    );
-                    if r.dropped > 0 {
-                        tracing::warn!(
-                            "{friend}: dropped {} older post(s) to keep max_items_per_friend",
-                            r.dropped
-                        );
-                    }
+                    log_pull(&friend, started, &r);
                     if r.applied > 0 {
                         self.request_rebuild();
                     }
@@ -327,6 +290,47 @@ impl Sidecar {
                 Err(e) => tracing::warn!("pull of {friend} failed: {e:#}"),
             }
         }
+    }
+
+    /// Waits for a friend that is wanted and not already being pulled.
+    fn next_pull(&self) -> (String, u64) {
+        let mut p = guard(&self.pulls);
+        loop {
+            let next = p
+                .wanted
+                .iter()
+                .find(|(f, _)| !p.in_flight.contains(*f))
+                .map(|(f, v)| (f.clone(), *v));
+            if let Some((f, v)) = next {
+                p.wanted.remove(&f);
+                p.in_flight.insert(f.clone());
+                return (f, v);
+            }
+            p = self.pulls_cv.wait(p).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// The last change-log sequence stored for `friend` (0 when unknown).
+    fn stored_seq(&self, friend: &str) -> u64 {
+        lock(&self.node.store)
+            .friend(friend)
+            .ok()
+            .flatten()
+            .map_or(0, |f| f.last_seq.max(0) as u64)
+    }
+
+    fn finish_pull(&self, friend: &str, wanted: u64) {
+        let last_seq = self.stored_seq(friend);
+        let mut p = guard(&self.pulls);
+        p.in_flight.remove(friend);
+        // Pings that arrived during the pull and are now covered need no second pull.
+        if p.wanted
+            .get(friend)
+            .is_some_and(|&v| v <= last_seq || v == u64::MAX && wanted == u64::MAX)
+        {
+            p.wanted.remove(friend);
+        }
+        self.pulls_cv.notify_one();
     }
 
     fn request_rebuild(&self) {
@@ -371,6 +375,7 @@ impl Sidecar {
         match pipeline::build(&opts) {
             Ok(report) => {
                 tracing::info!("rebuilt: {report}");
+                self.web.changed();
                 if report.written > 0 || report.deleted > 0 {
                     if let Some(cmd) = &self.settings().config.sidecar.deploy_command {
                         self.deploy(cmd);
@@ -449,4 +454,28 @@ pub fn json(status: u16, body: &[u8]) -> tiny_http::Response<std::io::Cursor<Vec
         .with_status_code(status)
         .with_header(files::header_value("Content-Type", "application/json"));
     crate::http::secure(r, crate::http::Page::Api)
+}
+
+fn log_pull(friend: &str, started: Instant, r: &ingest::PullReport) {
+    tracing::info!(
+        "pulled {friend}: {} in {} ms ({} request(s){})",
+        if r.not_modified {
+            "not modified".to_string()
+        } else {
+            format!("{} change(s)", r.applied)
+        },
+        started.elapsed().as_millis(),
+        r.requests,
+        if r.skipped > 0 {
+            format!(", {} invalid change(s) skipped", r.skipped)
+        } else {
+            String::new()
+        }
+    );
+    if r.dropped > 0 {
+        tracing::warn!(
+            "{friend}: dropped {} older post(s) to keep max_items_per_friend",
+            r.dropped
+        );
+    }
 }

@@ -39,6 +39,11 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 5,
+        what: "owner web interface: sessions and one-time sign-in tokens",
+        sql: V5_SESSIONS,
+    },
+    Migration {
+        version: 6,
         what: "each friend's bio from their discovery document (read again at the next pull)",
         sql: "ALTER TABLE friends ADD COLUMN bio TEXT; UPDATE friends SET discovery_etag = NULL;",
     },
@@ -192,6 +197,25 @@ ALTER TABLE my_epochs ADD COLUMN buckets INTEGER;
 CREATE TABLE site_meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
+);
+";
+
+/// Only hashes of the secrets are stored: a copy of the database cannot
+/// sign anyone in. The owner's password hash lives in `site_meta`.
+const V5_SESSIONS: &str = "
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,          -- SHA-256 of the cookie value, hex
+    csrf TEXT NOT NULL,           -- the token every form of this session carries
+    created INTEGER NOT NULL,     -- ms since the epoch
+    expires INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    how TEXT NOT NULL,            -- `link` or `password`, and from where
+    flash TEXT,                   -- what the last POST did, shown once
+    seen_until INTEGER NOT NULL DEFAULT 0  -- newest timeline entry shown
+);
+CREATE TABLE login_tokens (
+    hash TEXT PRIMARY KEY,        -- SHA-256 of the token, hex
+    expires INTEGER NOT NULL
 );
 ";
 

@@ -1,6 +1,8 @@
 //! Shared harness for tests that run real sites and sidecars on 127.0.0.1.
 #![allow(dead_code)]
 
+pub mod web;
+
 use microsocial::federation::{keys, protocol};
 use std::net::TcpListener;
 use std::path::Path;
