@@ -24,13 +24,20 @@ const browser = await chromium.launch({
 });
 let violations = 0;
 try {
+  // One context for both schemes: the owner's session (LOGIN_URL, a one-time
+  // sign-in link) is opened once. bypassCSP: the pages forbid inline
+  // scripts, and axe is injected as one.
+  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 760, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  // Only the local servers: no request leaves the machine.
+  await page.route("**/*", (route) =>
+    new URL(route.request().url()).hostname === "127.0.0.1" ? route.continue() : route.abort());
+  if (process.env.LOGIN_URL) {
+    await page.goto(process.env.LOGIN_URL, { waitUntil: "load" });
+  }
   for (const scheme of ["light", "dark"]) {
-    // bypassCSP: the pages forbid inline scripts, and axe is injected as one.
-    const page = await browser.newPage({ colorScheme: scheme, bypassCSP: true, viewport: { width: 760, height: 900 } });
-    page.setDefaultTimeout(30_000);
-    // Only the local server: no request leaves the machine.
-    await page.route("**/*", (route) =>
-      new URL(route.request().url()).hostname === "127.0.0.1" ? route.continue() : route.abort());
+    await page.emulateMedia({ colorScheme: scheme });
     for (const url of urls) {
       await page.goto(url, { waitUntil: "load" });
       await page.addScriptTag({ content: axeSource });
@@ -50,7 +57,6 @@ try {
       await page.goto(url, { waitUntil: "load" });
       await page.screenshot({ path: `${shotDir}/${name}-${scheme}.png` });
     }
-    await page.close();
   }
 } finally {
   await browser.close();
