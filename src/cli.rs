@@ -244,8 +244,9 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:1111", value_name = "ADDR")]
     pub bind: String,
-    /// Include draft posts.
-    #[arg(long)]
+    /// Accepted for old scripts: `serve` always shows drafts (marked as
+    /// such), since its preview never reaches friends.
+    #[arg(long, hide = true)]
     pub drafts: bool,
 }
 

@@ -67,6 +67,7 @@ pub fn discovery(config: &Config, keys: &keys::Keys) -> protocol::Discovery {
         inbox: config.site.inbox_url(&config.federation),
         feed: format!("{base}{}", protocol::FEED_PATH),
         avatar: config.site.avatar_url(),
+        bio: config.site.bio.clone(),
         keys: protocol::PublicKeys {
             signing: keys.signing_public(),
             encryption: keys.encryption_public(),

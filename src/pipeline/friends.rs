@@ -73,11 +73,14 @@ pub(super) fn friends_from_store(
     store: &Store,
     private: bool,
 ) -> anyhow::Result<(Vec<FriendInfo>, Vec<FriendPost>)> {
+    let mut bios = store.friend_bios()?;
     let friends: Vec<FriendInfo> = store
         .friends()?
         .into_iter()
         .filter(|f| f.state == "friend")
         .map(|f| FriendInfo {
+            since: DateTime::from_timestamp_millis(f.created),
+            bio: bios.remove(&f.url),
             url: f.url,
             name: f.name,
             avatar: f.avatar,
