@@ -179,12 +179,7 @@ fn errors_name_the_problem_once() {
     let host = dead.trim_start_matches("http://").trim_end_matches('/');
     assert_eq!(err.matches(host).count(), 1, "{err}");
 
-    let cfg = a.root().join("social.toml");
-    let strict = std::fs::read_to_string(&cfg).unwrap().replace(
-        "allow_private_addresses = true",
-        "allow_private_addresses = false",
-    );
-    std::fs::write(&cfg, strict).unwrap();
+    a.refuse_private_addresses();
     let (_, err) = text(&a.run(&["friends", "add", &dead]));
     assert!(
         err.contains("blocked") && err.contains("allow_private_addresses"),

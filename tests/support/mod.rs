@@ -76,6 +76,22 @@ impl Site {
         format!("http://127.0.0.1:{}/", self.port)
     }
 
+    /// Makes this site refuse private addresses, as every real one does
+    /// (test sites allow them to reach each other on loopback).
+    pub fn refuse_private_addresses(&self) {
+        let cfg = self.root().join("social.toml");
+        let text = std::fs::read_to_string(&cfg).unwrap();
+        assert!(text.contains("allow_private_addresses = true"), "{text}");
+        std::fs::write(
+            &cfg,
+            text.replace(
+                "allow_private_addresses = true",
+                "allow_private_addresses = false",
+            ),
+        )
+        .unwrap();
+    }
+
     pub fn run(&self, args: &[&str]) -> Output {
         Command::new(BIN)
             .arg("--root")
