@@ -76,9 +76,4 @@ pub fn discovery(config: &Config, keys: &keys::Keys) -> protocol::Discovery {
     }
 }
 
-/// A fresh random 128-bit message id as 32 hex digits.
-pub fn new_id() -> anyhow::Result<String> {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
-}
+pub use crate::fsutil::new_id;

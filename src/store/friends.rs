@@ -69,7 +69,7 @@ impl Store {
 
     /// A friend by URL (normalised) or by name (case-insensitive).
     pub fn find_friend(&self, who: &str) -> anyhow::Result<Option<Friend>> {
-        if let Some(url) = crate::federation::protocol::normalize_url(who) {
+        if let Some(url) = crate::siteurl::normalize(who) {
             if let Some(f) = self.friend(&url)? {
                 return Ok(Some(f));
             }
