@@ -23,5 +23,7 @@ pub mod sidecar;
 pub mod site;
 pub mod siteurl;
 pub mod store;
+pub mod upload;
+pub mod vcs;
 pub mod webfiles;
 pub mod words;
