@@ -306,3 +306,19 @@ const PNG: &[u8] = &[
     0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
     0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
 ];
+
+#[test]
+fn the_cli_deletes_only_with_yes() {
+    let site = Site::new("Ann");
+    let out = site.ok(&["new", "--title", "Gone soon", "text"]);
+    let path = site.root().join(out.trim());
+    let asked = site.run(&["delete", out.trim()]);
+    assert!(!asked.status.success());
+    assert!(String::from_utf8_lossy(&asked.stderr).contains("add --yes"));
+    assert!(path.is_file());
+    let outside = site.run(&["delete", "--yes", "social.toml"]);
+    assert!(!outside.status.success());
+    assert!(site.root().join("social.toml").is_file());
+    site.ok(&["delete", "--yes", out.trim()]);
+    assert!(!path.exists());
+}
