@@ -8,7 +8,7 @@ use microsocial::actions::post::{self, Draft, Hooks, PostId};
 use microsocial::actions::profile::{self, Profile};
 use microsocial::upload::{safe_name, Image, Kind, MAX_IMAGE_BYTES};
 use std::path::Path;
-use support::Site;
+use support::{Site, PNG};
 
 fn draft(title: &str, body: &str) -> Draft {
     Draft {
@@ -296,29 +296,4 @@ fn web_changes_are_committed_by_the_site_author() {
     );
     // Only the post was committed: the rest of the site stays untracked.
     assert!(!log.contains("social.toml"), "{log}");
-}
-
-/// A 1×1 PNG.
-const PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
-    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0,
-    0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
-    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
-];
-
-#[test]
-fn the_cli_deletes_only_with_yes() {
-    let site = Site::new("Ann");
-    let out = site.ok(&["new", "--title", "Gone soon", "text"]);
-    let path = site.root().join(out.trim());
-    let asked = site.run(&["delete", out.trim()]);
-    assert!(!asked.status.success());
-    assert!(String::from_utf8_lossy(&asked.stderr).contains("add --yes"));
-    assert!(path.is_file());
-    let outside = site.run(&["delete", "--yes", "social.toml"]);
-    assert!(!outside.status.success());
-    assert!(site.root().join("social.toml").is_file());
-    site.ok(&["delete", "--yes", out.trim()]);
-    assert!(!path.exists());
 }

@@ -37,6 +37,8 @@ struct State {
     events: Events,
     output: PathBuf,
     private: PathBuf,
+    /// Friends' sealed images, opened (`/home/media/`).
+    media: PathBuf,
     /// `/home/` is served only on a loopback bind, to a loopback `Host`.
     home: Option<u16>,
 }
@@ -59,6 +61,7 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         events: Events::new(MAX_STREAMS),
         output: serve_dir.join("public"),
         private: serve_dir.join("private"),
+        media: root.join(".social").join(crate::federation::media::DIR),
         home: loopback.then_some(addr.port()),
     });
     let opts = Options {
@@ -234,7 +237,10 @@ fn home(request: &tiny_http::Request, rest: &str, state: &State) -> Reply {
         .find(|h| h.field.equiv("Host"))
         .map(|h| h.value.as_str());
     match state.home {
-        Some(port) if loopback_host(host, port) => page(&state.private, rest, state, Page::Private),
+        Some(port) if loopback_host(host, port) => match rest.strip_prefix("/media") {
+            Some(file) if file.starts_with('/') => page(&state.media, file, state, Page::Private),
+            _ => page(&state.private, rest, state, Page::Private),
+        },
         Some(port) => refuse_home(&format!(
             "The private view is served only to http://127.0.0.1:{port}/home/ \
              or http://localhost:{port}/home/ (a loopback Host), not to {}.",
