@@ -99,8 +99,8 @@ pub(super) fn write_new(
 pub(super) fn link_new(path: &Path, bytes: &[u8]) -> anyhow::Result<bool> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = dir.join(format!(".{name}.new{}", std::process::id()));
-    let _ = std::fs::remove_file(&tmp);
+    // A random name: two writers never share a temporary file.
+    let tmp = dir.join(format!(".{name}.{}.new", crate::federation::new_id()?));
     crate::fsutil::create_new(&tmp, bytes)
         .with_context(|| format!("cannot write {}", tmp.display()))?;
     let linked = std::fs::hard_link(&tmp, path);
