@@ -49,6 +49,32 @@ pub enum Command {
     Keys(KeysArgs),
     /// Messages waiting for delivery or given up on: list, retry or drop.
     Outbox(OutboxArgs),
+    /// Print a one-time sign-in link to the web interface (/home/) on the
+    /// sidecar, or list and end web sessions.
+    Login(LoginArgs),
+    /// Set the password the web interface's sign-in form accepts (asked
+    /// without echo, or read from standard input), or remove it.
+    Password(PasswordArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// List open web sessions instead.
+    #[arg(long, conflicts_with_all = ["revoke_all", "revoke"])]
+    pub list: bool,
+    /// End every web session and unused sign-in link.
+    #[arg(long, conflicts_with = "revoke")]
+    pub revoke_all: bool,
+    /// End the session whose id (as `--list` shows it) starts with ID.
+    #[arg(long, value_name = "ID")]
+    pub revoke: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PasswordArgs {
+    /// Remove the password: only sign-in links work then.
+    #[arg(long)]
+    pub remove: bool,
 }
 
 #[derive(Debug, Args)]

@@ -25,5 +25,6 @@ pub mod siteurl;
 pub mod store;
 pub mod upload;
 pub mod vcs;
+pub mod web;
 pub mod webfiles;
 pub mod words;

@@ -23,3 +23,11 @@ pub fn normalize(url: &str) -> Option<String> {
     };
     Some(format!("{scheme}://{}{path}", host.to_ascii_lowercase()))
 }
+
+/// The origin (`scheme://host[:port]`) of a URL, from its canonical form.
+pub fn origin(url: &str) -> Option<String> {
+    let n = normalize(url)?;
+    let (scheme, rest) = n.split_once("://")?;
+    let host = rest.split('/').next()?;
+    Some(format!("{scheme}://{host}"))
+}

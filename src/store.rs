@@ -21,6 +21,7 @@ mod items;
 mod messages;
 mod migrations;
 mod outbox;
+mod sessions;
 
 pub use changelog::ChangeRow;
 pub use friends::Friend;
@@ -28,6 +29,7 @@ pub use items::FriendItem;
 pub use messages::Message;
 pub use migrations::SCHEMA_VERSION;
 pub use outbox::OutMsg;
+pub use sessions::Session;
 
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()

@@ -10,6 +10,7 @@ pub mod outcome;
 pub mod post;
 pub mod profile;
 pub mod publish;
+pub mod sessions;
 
 pub use outcome::{Attempt, Outcome, Sent};
 

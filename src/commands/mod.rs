@@ -7,9 +7,11 @@ mod delete;
 mod friends;
 mod init;
 mod keys;
+mod login;
 mod new;
 mod outbox;
 mod outcome;
+mod password;
 mod publish;
 mod serve;
 mod sidecar;
@@ -40,6 +42,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Chat(args) => chat::run(&root, args),
                 Command::Keys(args) => keys::run(&root, args),
                 Command::Outbox(args) => outbox::run(&root, args),
+                Command::Login(args) => login::run(&root, args),
+                Command::Password(args) => password::run(&root, args),
                 Command::Init(_) => unreachable!("handled above"),
             }
         }

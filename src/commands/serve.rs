@@ -36,33 +36,33 @@ struct State {
     error: Mutex<Option<String>>,
     events: Events,
     output: PathBuf,
-    private: PathBuf,
-    /// Friends' sealed images, opened (`/home/media/`).
-    media: PathBuf,
-    /// `/home/` is served only on a loopback bind, to a loopback `Host`.
-    home: Option<u16>,
+    /// The owner interface; on a loopback bind only for a loopback `Host`
+    /// (DNS-rebinding defence on top of its session gate).
+    web: crate::web::Web,
+    loopback: Option<u16>,
 }
 
 pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     // Bind before building: a busy port fails at once.
-    let front = Front::bind(&args.bind, Limits::new(|_, _| 0))?;
+    let front = Front::bind(&args.bind, Limits::new(crate::web::body_cap))?;
     let addr = front.local_addr()?;
     let loopback = addr.ip().is_loopback();
-    if !loopback {
-        eprintln!(
-            "warning: {addr} is not a loopback address: the private view /home/ is refused here, \
-             because anyone who can reach this address could read your messages. \
-             Bind 127.0.0.1 to see it."
-        );
-    }
     let serve_dir = root.join(".social").join("serve");
+    let private = serve_dir.join("private");
+    let web = crate::web::Web::new(
+        root,
+        crate::web::Options {
+            origin: format!("http://{addr}"),
+            private_view: private.clone(),
+            log: Arc::new(|line| eprintln!("{line}")),
+        },
+    )?;
     let state = Arc::new(State {
         error: Mutex::new(None),
         events: Events::new(MAX_STREAMS),
         output: serve_dir.join("public"),
-        private: serve_dir.join("private"),
-        media: root.join(".social").join(crate::federation::media::DIR),
-        home: loopback.then_some(addr.port()),
+        web,
+        loopback: loopback.then_some(addr.port()),
     });
     let opts = Options {
         root: root.to_path_buf(),
@@ -71,13 +71,17 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         force: false,
         base_url: Some(format!("http://{addr}/")),
         publish_log: false,
-        private_output: Some(state.private.clone()),
+        private_output: Some(private),
     };
     rebuild(&opts, &state);
     let running = front.start()?;
     println!(
         "serving {} at http://{addr}/ (Ctrl-C to stop)",
         root.display()
+    );
+    println!(
+        "owner interface: {} (a one-time sign-in link, valid 10 minutes)",
+        state.web.login_link()?
     );
     let (tx, rx) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(tx).context("cannot start the file watcher")?;
@@ -111,6 +115,7 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         std::thread::spawn(move || loop {
             std::thread::sleep(KEEPALIVE);
             state.events.ping();
+            state.web.ping();
         });
     }
     running.run(WORKERS, move |req| respond(req, &state));
@@ -133,6 +138,7 @@ fn rebuild(opts: &Options, state: &State) {
     };
     *state.error.lock().unwrap_or_else(|p| p.into_inner()) = error;
     state.events.send("reload");
+    state.web.changed();
 }
 
 fn relevant(root: &Path, path: &Path) -> bool {
@@ -208,6 +214,9 @@ fn respond(request: tiny_http::Request, state: &State) {
             .with_header(header("Content-Type", kind))
             .with_header(header("Cache-Control", "no-store"))
     };
+    if crate::web::is_home(&url) {
+        return home(request, state);
+    }
     let response = match url.as_str() {
         EVENTS_PATH => return state.events.subscribe(request),
         SCRIPT_PATH => crate::http::secure(
@@ -217,10 +226,7 @@ fn respond(request: tiny_http::Request, state: &State) {
         OVERLAY_PATH => {
             crate::http::secure(fixed(OVERLAY_STYLE, "text/css; charset=utf-8"), Page::Api)
         }
-        _ => match url.strip_prefix("/home") {
-            Some(rest) if rest.is_empty() || rest.starts_with('/') => home(&request, rest, state),
-            _ => page(&state.output, &url, state, Page::Preview),
-        },
+        _ => page(&state.output, &url, state, Page::Preview),
     };
     if let Err(e) = request.respond(response) {
         eprintln!("serve: {url}: {e}");
@@ -229,35 +235,27 @@ fn respond(request: tiny_http::Request, state: &State) {
 
 type Reply = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
 
-/// The private view, only to a loopback `Host` on a loopback bind.
-fn home(request: &tiny_http::Request, rest: &str, state: &State) -> Reply {
+/// The owner interface; on a loopback bind, only to a loopback `Host`.
+fn home(request: tiny_http::Request, state: &State) {
     let host = request
         .headers()
         .iter()
         .find(|h| h.field.equiv("Host"))
-        .map(|h| h.value.as_str());
-    match state.home {
-        Some(port) if loopback_host(host, port) => match rest.strip_prefix("/media") {
-            Some(file) if file.starts_with('/') => page(&state.media, file, state, Page::Private),
-            _ => page(&state.private, rest, state, Page::Private),
-        },
-        Some(port) => refuse_home(&format!(
-            "The private view is served only to http://127.0.0.1:{port}/home/ \
-             or http://localhost:{port}/home/ (a loopback Host), not to {}.",
-            host.unwrap_or("a request without Host")
-        )),
-        None => refuse_home(
-            "The private view is not served on a non-loopback address: \
-             run `microsocial serve` on 127.0.0.1 and open it there.",
-        ),
+        .map(|h| h.value.as_str().to_string());
+    match state.loopback {
+        Some(port) if !loopback_host(host.as_deref(), port) => {
+            let why = format!(
+                "Forbidden. The owner interface is served only to http://127.0.0.1:{port}/home/ \
+                 or http://localhost:{port}/home/ (a loopback Host), not to {}.\n",
+                host.as_deref().unwrap_or("a request without Host")
+            );
+            let r = tiny_http::Response::from_data(why.into_bytes())
+                .with_status_code(403)
+                .with_header(header("Content-Type", "text/plain; charset=utf-8"));
+            let _ = request.respond(crate::http::secure(r, Page::Home));
+        }
+        _ => state.web.respond(request),
     }
-}
-
-fn refuse_home(why: &str) -> Reply {
-    let r = tiny_http::Response::from_data(format!("Forbidden. {why}\n").into_bytes())
-        .with_status_code(403)
-        .with_header(header("Content-Type", "text/plain; charset=utf-8"));
-    crate::http::secure(r, Page::Private)
 }
 
 fn page(dir: &Path, url: &str, state: &State, kind: Page) -> Reply {

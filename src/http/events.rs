@@ -26,6 +26,11 @@ impl Events {
     /// Turns the request's connection into an event stream, or answers 503
     /// when `max` streams are open.
     pub fn subscribe(&self, req: tiny_http::Request) {
+        self.subscribe_as(req, crate::http::Page::Api);
+    }
+
+    /// [`Events::subscribe`] with the security headers of `page`.
+    pub fn subscribe_as(&self, req: tiny_http::Request, page: crate::http::Page) {
         let mut streams = self.streams();
         if streams.len() >= self.max {
             drop(streams);
@@ -36,13 +41,13 @@ impl Events {
             let r = tiny_http::Response::from_data(body)
                 .with_status_code(503)
                 .with_header(crate::webfiles::header_value("Retry-After", "5"));
-            let _ = req.respond(crate::http::secure(r, crate::http::Page::Api));
+            let _ = req.respond(crate::http::secure(r, page));
             return;
         }
         let mut out = req.into_writer();
         let head = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n{}Connection: close\r\n\r\n: connected\n\n",
-            crate::http::Page::Api.raw()
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n{}Connection: close\r\n\r\n: connected\n\n",
+            page.raw()
         );
         if out
             .write_all(head.as_bytes())

@@ -14,6 +14,8 @@ pub enum Page {
     Private,
     /// JSON endpoints and plain-text errors.
     Api,
+    /// The owner's web interface under `/home/`: forms post only to itself.
+    Home,
 }
 
 /// Friends' avatars and images may be remote on the public site.
@@ -23,6 +25,8 @@ pub const PREVIEW_CSP: &str = "default-src 'none'; script-src 'self'; connect-sr
 /// owner reads a message. Keep in step with the meta tag in the theme's
 /// private templates (`private_csp` in the template context).
 pub const PRIVATE_CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/// The owner interface: its own script, style and images, nothing remote.
+pub const HOME_CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 
 impl Page {
@@ -32,13 +36,14 @@ impl Page {
             Page::Preview => PREVIEW_CSP,
             Page::Private => PRIVATE_CSP,
             Page::Api => API_CSP,
+            Page::Home => HOME_CSP,
         }
     }
 
     pub fn referrer_policy(self) -> &'static str {
         match self {
             Page::Public | Page::Preview => "strict-origin-when-cross-origin",
-            Page::Private | Page::Api => "no-referrer",
+            Page::Private | Page::Api | Page::Home => "no-referrer",
         }
     }
 
@@ -54,10 +59,15 @@ impl Page {
 
 /// Adds the security headers of `page` to a response.
 pub fn secure<R: Read>(response: tiny_http::Response<R>, page: Page) -> tiny_http::Response<R> {
-    response
+    let r = response
         .with_header(header_value("X-Content-Type-Options", "nosniff"))
         .with_header(header_value("Referrer-Policy", page.referrer_policy()))
-        .with_header(header_value("Content-Security-Policy", page.csp()))
+        .with_header(header_value("Content-Security-Policy", page.csp()));
+    match page {
+        // Owner pages hold messages and tokens: never cached anywhere.
+        Page::Home => r.with_header(header_value("Cache-Control", "no-store")),
+        _ => r,
+    }
 }
 
 #[cfg(test)]
@@ -66,7 +76,13 @@ mod tests {
 
     #[test]
     fn no_policy_allows_inline_script_and_the_private_view_loads_nothing_remote() {
-        for page in [Page::Public, Page::Preview, Page::Private, Page::Api] {
+        for page in [
+            Page::Public,
+            Page::Preview,
+            Page::Private,
+            Page::Api,
+            Page::Home,
+        ] {
             assert!(page.csp().starts_with("default-src 'none'"));
             assert!(!page.csp().contains("unsafe-inline"));
             assert!(page.raw().contains("nosniff"));

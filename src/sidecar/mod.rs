@@ -58,6 +58,8 @@ pub struct Sidecar {
     log: log::Logger,
     limits: InboxLimits,
     verify: verify::Queue<PendingRequest>,
+    /// The owner interface under `/home/`.
+    web: crate::web::Web,
 }
 
 fn guard<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -76,7 +78,16 @@ impl Sidecar {
             crate::federation::Me::new(&node.config, crate::federation::keys::load(&node.root)?)?,
             node.client.clone(),
         );
+        let web = crate::web::Web::new(
+            &node.root,
+            crate::web::Options {
+                origin: crate::actions::sessions::sidecar_origin(&node.config)?,
+                private_view: node.root.join(".social").join("private"),
+                log: std::sync::Arc::new(|line| tracing::warn!("{line}")),
+            },
+        )?;
         Ok(Sidecar {
+            web,
             live: reload::Live::new(&node.root, first),
             node,
             output,
@@ -136,6 +147,14 @@ impl Sidecar {
         {
             let me = Arc::clone(&me);
             handles.push(std::thread::spawn(move || me.outbox_loop()));
+        }
+        {
+            // Notices closed live-update tabs.
+            let me = Arc::clone(&me);
+            handles.push(std::thread::spawn(move || loop {
+                std::thread::sleep(Duration::from_secs(5));
+                me.web.ping();
+            }));
         }
         front.start()?.run(HTTP_WORKERS, move |req| me.handle(req));
         for h in handles {
@@ -371,6 +390,7 @@ impl Sidecar {
         match pipeline::build(&opts) {
             Ok(report) => {
                 tracing::info!("rebuilt: {report}");
+                self.web.changed();
                 if report.written > 0 || report.deleted > 0 {
                     if let Some(cmd) = &self.settings().config.sidecar.deploy_command {
                         self.deploy(cmd);

@@ -6,12 +6,12 @@ use crate::federation::protocol;
 use crate::http::Limits;
 use crate::webfiles as files;
 
-/// Only `POST /inbox` takes a body, one envelope at most.
+/// `POST /inbox` takes one envelope at most; the owner interface its forms.
 fn body_cap(method: &str, path: &str) -> u64 {
     if method == "POST" && path == "/inbox" {
         protocol::MAX_ENVELOPE as u64
     } else {
-        0
+        crate::web::body_cap(method, path)
     }
 }
 
@@ -25,6 +25,9 @@ pub(super) fn limits() -> Limits {
 impl Sidecar {
     pub(super) fn handle(&self, mut req: tiny_http::Request) {
         let url = req.url().split('?').next().unwrap_or("/").to_string();
+        if crate::web::is_home(&url) {
+            return self.web.respond(req);
+        }
         let method = req.method().clone();
         let response = match (&method, url.as_str()) {
             (tiny_http::Method::Post, "/inbox") => {

@@ -37,6 +37,11 @@ const MIGRATIONS: &[Migration] = &[
         what: "skipped changes, change-log ids and accepted message types per friend",
         sql: V4_FEED_STATE,
     },
+    Migration {
+        version: 5,
+        what: "owner web interface: sessions and one-time sign-in tokens",
+        sql: V5_SESSIONS,
+    },
 ];
 
 /// The schema version this build writes.
@@ -187,6 +192,25 @@ ALTER TABLE my_epochs ADD COLUMN buckets INTEGER;
 CREATE TABLE site_meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
+);
+";
+
+/// Only hashes of the secrets are stored: a copy of the database cannot
+/// sign anyone in. The owner's password hash lives in `site_meta`.
+const V5_SESSIONS: &str = "
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,          -- SHA-256 of the cookie value, hex
+    csrf TEXT NOT NULL,           -- the token every form of this session carries
+    created INTEGER NOT NULL,     -- ms since the epoch
+    expires INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    how TEXT NOT NULL,            -- `link` or `password`, and from where
+    flash TEXT,                   -- what the last POST did, shown once
+    seen_until INTEGER NOT NULL DEFAULT 0  -- newest timeline entry shown
+);
+CREATE TABLE login_tokens (
+    hash TEXT PRIMARY KEY,        -- SHA-256 of the token, hex
+    expires INTEGER NOT NULL
 );
 ";
 

@@ -1,0 +1,98 @@
+//! Signing in (one-time link or password) and out.
+
+use crate::actions::sessions::{self, SESSION_DAYS};
+use crate::federation::limit::source_key;
+use crate::web::form::Form;
+use crate::web::reply::{self, Reply};
+use crate::web::{auth, view, Ctx, Web};
+use std::time::Instant;
+
+/// Password attempts per minute from one address, and from all together.
+const PER_SOURCE: u32 = 5;
+const OVERALL: u32 = 20;
+
+pub fn form(web: &Web, problem: Option<&str>) -> Reply {
+    let has_password = web.store().password_hash().ok().flatten().is_some();
+    let mut c = tera::Context::new();
+    c.insert("has_password", &has_password);
+    c.insert("problem", &problem);
+    let status = if problem.is_some() { 401 } else { 200 };
+    match view::render("login.html", &c) {
+        Ok(body) => reply::html(status, body),
+        Err(e) => reply::text(500, &format!("{e:#}")),
+    }
+}
+
+fn who(req: &tiny_http::Request) -> String {
+    crate::http::peer(req).map_or_else(|| "an unknown address".into(), |ip| ip.to_string())
+}
+
+/// Sets the cookie and goes to the timeline.
+fn signed_in(web: &Web, opened: &sessions::Opened) -> Reply {
+    reply::see_other("/home/").with_header(auth::set_cookie(
+        web.https(),
+        Some(&opened.cookie),
+        SESSION_DAYS,
+    ))
+}
+
+/// `GET /home/login/TOKEN`: the link from `microsocial login`.
+pub fn link(web: &Web, req: &tiny_http::Request, token: &str) -> Reply {
+    let how = format!("link from {}", who(req));
+    // The store's lock must be released before `form` takes it again.
+    let redeemed = sessions::redeem(&web.store(), token, &how);
+    match redeemed {
+        Ok(Some(opened)) => signed_in(web, &opened),
+        Ok(None) => {
+            (web.opts.log)(&format!(
+                "home: refused a used, expired or unknown sign-in link from {}",
+                who(req)
+            ));
+            form(
+                web,
+                Some("This sign-in link is used, expired or unknown. Run `microsocial login` for a new one."),
+            )
+        }
+        Err(e) => reply::text(500, &format!("{e:#}")),
+    }
+}
+
+/// `POST /home/login`: the password form, rate-limited.
+pub fn password(web: &Web, req: &mut tiny_http::Request) -> Reply {
+    if let Err(why) = auth::same_origin(req, &web.opts.origin) {
+        return reply::text(403, &format!("Refused: {why}."));
+    }
+    let source = crate::http::peer(req).map_or_else(|| "ip:?".to_string(), source_key);
+    if let Err(wait) = web
+        .logins
+        .allow(&[(&source, PER_SOURCE), ("*", OVERALL)], Instant::now())
+    {
+        (web.opts.log)(&format!(
+            "home: too many sign-in attempts ({source}); refused"
+        ));
+        return reply::too_many(wait);
+    }
+    let form_data = match Form::read(req) {
+        Ok(f) => f,
+        Err(e) => return reply::text(400, &format!("{e:#}")),
+    };
+    let pw = form_data.get("password").unwrap_or("");
+    let how = format!("password from {}", who(req));
+    let checked = sessions::sign_in_with_password(&web.store(), pw, &how);
+    match checked {
+        Ok(Some(opened)) => signed_in(web, &opened),
+        Ok(None) => {
+            (web.opts.log)(&format!("home: failed password sign-in from {}", who(req)));
+            form(web, Some("Wrong password."))
+        }
+        Err(e) => reply::text(500, &format!("{e:#}")),
+    }
+}
+
+/// `POST /home/logout`: ends this session and drops the cookie.
+pub fn logout(ctx: &Ctx) -> Reply {
+    if let Err(e) = ctx.store().revoke_session(&ctx.session.id) {
+        return ctx.failed(&e);
+    }
+    reply::see_other("/home/login").with_header(auth::set_cookie(ctx.web.https(), None, 0))
+}

@@ -1,0 +1,7 @@
+//! One module per screen: parse the form, call `crate::actions`, render.
+
+pub mod chat;
+pub mod friends;
+pub mod login;
+pub mod settings;
+pub mod timeline;

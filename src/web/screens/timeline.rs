@@ -1,0 +1,158 @@
+//! The timeline: the owner's posts and friends' (friends-only included),
+//! newest first, paginated, with a "N new" link when more arrived.
+
+use crate::config::Config;
+use crate::content::{self, Kind};
+use crate::federation::sanitize;
+use crate::web::reply::Reply;
+use crate::web::{view, Ctx};
+use serde::Serialize;
+
+const PER_PAGE: usize = 20;
+
+#[derive(Serialize)]
+pub struct Entry {
+    author: String,
+    monogram: String,
+    mine: bool,
+    friends_only: bool,
+    title: Option<String>,
+    /// Sanitised HTML (friends) or escaped text (own posts).
+    html: String,
+    link: Option<String>,
+    iso: String,
+    when: String,
+    #[serde(skip)]
+    ms: i64,
+}
+
+/// Only web links: a friend's feed could name `javascript:` as an item id.
+fn web_link(url: &str) -> Option<String> {
+    let lower = url.to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")).then(|| url.to_string())
+}
+
+fn entry(author: &str, mine: bool, date: chrono::DateTime<chrono::FixedOffset>) -> Entry {
+    let ms = date.timestamp_millis();
+    Entry {
+        author: author.to_string(),
+        monogram: view::monogram(author),
+        mine,
+        friends_only: false,
+        title: None,
+        html: String::new(),
+        link: None,
+        iso: date.to_rfc3339(),
+        when: view::when(ms),
+        ms,
+    }
+}
+
+/// The owner's published posts (drafts left out), from `content/`.
+fn own(ctx: &Ctx, config: &Config) -> anyhow::Result<Vec<Entry>> {
+    let dir = ctx.root().join("content");
+    let mut out = Vec::new();
+    for source in content::scan(&dir)? {
+        if source.kind != Kind::Post {
+            continue;
+        }
+        let Ok(parsed) = content::parse(&source, &source.abs) else {
+            continue; // `microsocial check` names broken posts
+        };
+        let e = &parsed.entry;
+        if e.draft {
+            continue;
+        }
+        let mut item = entry(&config.site.author, true, e.date);
+        item.friends_only = e.friends_only;
+        item.title = e.title.clone();
+        let body = parsed.text.get(parsed.body_start..).unwrap_or("");
+        item.html = tera::escape_html(&content::excerpt(body, 400));
+        if !e.friends_only {
+            item.link = Some(format!(
+                "{}{}",
+                config.site.base_url,
+                crate::site::entry_dir(e)
+            ));
+        }
+        out.push(item);
+    }
+    Ok(out)
+}
+
+fn friends(ctx: &Ctx, config: &Config) -> anyhow::Result<Vec<Entry>> {
+    let store = ctx.store();
+    let names: std::collections::HashMap<String, String> = store
+        .friends()?
+        .into_iter()
+        .map(|f| (f.url, f.name))
+        .collect();
+    let images = config.federation.remote_images;
+    let mut out = Vec::new();
+    for it in store.friend_items(true)? {
+        let Ok(date) = chrono::DateTime::parse_from_rfc3339(&it.published) else {
+            continue; // a damaged row is left out, not fatal
+        };
+        let name = names
+            .get(&it.friend)
+            .map_or(it.friend.as_str(), String::as_str);
+        let mut item = entry(name, false, date);
+        item.friends_only = it.private;
+        item.title = it.title.clone();
+        item.html = sanitize::clean(
+            &sanitize::clean_for_private_view(&it.content_html, &it.id, images),
+            &it.id,
+        );
+        item.link = web_link(&it.id);
+        out.push(item);
+    }
+    Ok(out)
+}
+
+/// `GET /home/` (`?page=N`, `?show=new`).
+pub fn show(ctx: &Ctx) -> Reply {
+    match build(ctx) {
+        Ok(c) => ctx.render("timeline.html", &c),
+        Err(e) => ctx.failed(&e),
+    }
+}
+
+fn build(ctx: &Ctx) -> anyhow::Result<tera::Context> {
+    let (config, _) = Config::load(ctx.root())?;
+    let mut all = own(ctx, &config)?;
+    all.extend(friends(ctx, &config)?);
+    all.sort_by_key(|e| std::cmp::Reverse(e.ms));
+    let newest = all.first().map_or(0, |e| e.ms);
+    let mut mark = ctx.session.seen_until;
+    if mark == 0 || ctx.query.get("show") == Some("new") {
+        mark = newest;
+        ctx.store().set_seen_until(&ctx.session.id, mark)?;
+    }
+    let new_count = all.iter().filter(|e| e.ms > mark).count();
+    let shown: Vec<Entry> = all.into_iter().filter(|e| e.ms <= mark).collect();
+    let page: usize = ctx
+        .query
+        .get("page")
+        .and_then(|p| p.parse().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
+    let pages = shown.len().div_ceil(PER_PAGE).max(1);
+    let entries: Vec<Entry> = shown
+        .into_iter()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .collect();
+    let mut c = ctx.page("timeline", "Timeline");
+    c.insert("entries", &entries);
+    c.insert("new_count", &new_count);
+    c.insert("first", &(page == 1));
+    c.insert(
+        "newer",
+        &(page > 1).then(|| format!("/home/?page={}", page - 1)),
+    );
+    c.insert(
+        "older",
+        &(page < pages).then(|| format!("/home/?page={}", page + 1)),
+    );
+    Ok(c)
+}
