@@ -63,7 +63,7 @@ pub fn load(root: &Path, id: &PostId) -> anyhow::Result<Stored> {
     })
 }
 
-/// Every post, newest file name first (names start with the date).
+/// Every post, newest first.
 /// A post whose front matter does not parse is still listed, by name.
 pub fn list(root: &Path) -> anyhow::Result<Vec<Listed>> {
     let mut out = Vec::new();
@@ -91,7 +91,7 @@ pub fn list(root: &Path) -> anyhow::Result<Vec<Listed>> {
                 item.date = f
                     .date
                     .and_then(|d| d.to_datetime().ok())
-                    .map(|d| d.to_rfc3339());
+                    .map(|d| d.with_timezone(&chrono::Utc).to_rfc3339());
                 let first = split.body.lines().find(|l| !l.trim().is_empty());
                 if let Some(label) = f
                     .title
@@ -103,7 +103,13 @@ pub fn list(root: &Path) -> anyhow::Result<Vec<Listed>> {
         }
         out.push(item);
     }
-    out.sort_by(|a, b| b.id.as_str().cmp(a.id.as_str()));
+    // Newest first by the date the post says (UTC text sorts as time does);
+    // file names break ties.
+    out.sort_by(|a, b| {
+        b.date
+            .cmp(&a.date)
+            .then_with(|| b.id.as_str().cmp(a.id.as_str()))
+    });
     Ok(out)
 }
 

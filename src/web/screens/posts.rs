@@ -68,7 +68,11 @@ fn form(ctx: &Ctx, fields: Fields, preview: Option<String>, error: Option<String
     c.insert("preview", &preview);
     c.insert(
         "action",
-        if editing { "/home/posts/edit" } else { "/home/compose" },
+        if editing {
+            "/home/posts/edit"
+        } else {
+            "/home/compose"
+        },
     );
     c.insert("max_mib", &(MAX_IMAGE_BYTES / (1024 * 1024)));
     ctx.render("compose.html", &c)
