@@ -1,7 +1,7 @@
 //! The owner's name, bio and avatar: edits to `social.toml` that keep its
 //! comments and layout (`toml_edit`; the file is never regenerated).
 
-use super::post::Hooks;
+use super::post::{Hooks, Written};
 use super::Outcome;
 use crate::config::{Config, CONFIG_FILE};
 use crate::upload::Image;
@@ -42,18 +42,13 @@ pub fn update(root: &Path, p: &Profile, hooks: &Hooks) -> anyhow::Result<Outcome
         changed.push(rel.clone());
     }
     crate::fsutil::write_atomic(&path, new.as_bytes())?;
-    let summary = "profile updated".to_string();
-    let mut out = Outcome::said(&summary);
-    if let Some(record) = hooks.record {
-        if record(root, &changed, &summary)? {
-            out.done.push("committed to git".into());
-        }
-    }
-    let published = super::publish::publish(root, hooks.deploy)?;
-    out.done.extend(published.done);
-    out.enqueued = published.enqueued;
-    out.sent = published.sent;
-    Ok(out)
+    let w = Written {
+        id: None,
+        paths: changed,
+        summary: "profile updated".into(),
+        visible: true,
+    };
+    super::post::publish(root, &w, hooks)
 }
 
 /// `text` with `[site]` `author`, `bio` and `avatar` set; every other byte
