@@ -186,8 +186,13 @@ pub fn confirm_delete(ctx: &Ctx) -> Reply {
     ctx.confirm(
         "Delete post",
         &format!(
-            "Delete “{label}” ({}) with its images? The site is rebuilt and friends are told it is gone.",
-            id.rel_tree().display()
+            "Delete “{label}” ({}){}? The site is rebuilt and friends are told it is gone.",
+            id.rel_tree().display(),
+            if id.folder(ctx.root()).is_some() {
+                " with its images"
+            } else {
+                ""
+            }
         ),
         "/home/posts/delete",
         &[("id", id.as_str())],
