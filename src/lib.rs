@@ -23,6 +23,7 @@ pub mod sidecar;
 pub mod site;
 pub mod siteurl;
 pub mod store;
+pub mod timezone;
 pub mod web;
 pub mod webfiles;
 pub mod words;
