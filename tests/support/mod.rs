@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod web;
+pub mod webdriver;
 
 use microsocial::federation::{keys, protocol};
 use std::net::TcpListener;
