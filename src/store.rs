@@ -42,6 +42,11 @@ pub struct Store {
 }
 
 impl Store {
+    /// The folder that holds the database (`.social/`).
+    pub fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
     /// Opens (creating if needed) the state database of the site at `root`.
     pub fn open(root: &Path) -> anyhow::Result<Store> {
         let dir = crate::federation::keys::private_dir(root);

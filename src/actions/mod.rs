@@ -4,8 +4,11 @@
 
 pub mod chat;
 pub mod friends;
+pub mod keys;
 pub mod outbox;
 pub mod outcome;
+pub mod post;
+pub mod profile;
 pub mod publish;
 pub mod sessions;
 

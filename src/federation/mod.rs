@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod keyfile;
 pub mod keys;
 pub mod limit;
+pub mod media;
 pub mod outbox;
 pub mod private;
 pub mod profile;

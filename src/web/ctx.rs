@@ -15,6 +15,8 @@ pub struct Ctx<'a> {
     pub query: Form,
     /// The posted form (empty for GET).
     pub form: Form,
+    /// Files of a multipart form.
+    pub files: Vec<crate::upload::form::File>,
     pub session: Session,
     /// The site's settings, read for this request (the CLI may edit them).
     pub config: crate::config::Config,

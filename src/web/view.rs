@@ -17,14 +17,20 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("chats.html", include_str!("templates/chats.html")),
     ("chat.html", include_str!("templates/chat.html")),
     ("settings.html", include_str!("templates/settings.html")),
+    ("compose.html", include_str!("templates/compose.html")),
+    ("posts.html", include_str!("templates/posts.html")),
+    ("profile.html", include_str!("templates/profile.html")),
 ];
 
 /// The navigation: (key, label, path). Empty slots belong to screens other
 /// engineers add (compose, posts, notifications, profile): put them here.
 pub const NAV: &[(&str, &str, &str)] = &[
     ("timeline", "Timeline", "/home/"),
+    ("compose", "Compose", "/home/compose"),
+    ("posts", "Posts", "/home/posts"),
     ("friends", "Friends", "/home/friends"),
     ("chat", "Chat", "/home/chat"),
+    ("profile", "Profile", "/home/profile"),
     ("settings", "Settings", "/home/settings"),
 ];
 

@@ -91,7 +91,9 @@ impl Browser {
         };
         let req = self.agent.request(method, &format!("{}{path}", self.base));
         let res = match body {
-            Some(b) => req.send_json(b),
+            Some(b) => req
+                .set("Content-Type", "application/json")
+                .send_string(&b.to_string()),
             None => req.call(),
         };
         let text = match res {

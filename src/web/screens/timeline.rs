@@ -104,10 +104,11 @@ fn friends(ctx: &Ctx, config: &Config) -> anyhow::Result<Vec<Entry>> {
         let mut item = entry(ctx, name, false, date);
         item.friends_only = it.private;
         item.title = it.title.clone();
-        item.html = sanitize::clean(
+        // Sealed images this site opened load from /home/media/.
+        item.html = crate::federation::media::localize(&sanitize::clean(
             &sanitize::clean_for_private_view(&it.content_html, &it.id, images),
             &it.id,
-        );
+        ));
         item.link = web_link(&it.id);
         out.push(item);
     }
