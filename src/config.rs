@@ -121,6 +121,9 @@ pub struct SiteConfig {
     pub posts_per_page: usize,
     #[serde(default = "default_theme")]
     pub theme: String,
+    /// Where the owner lives (IANA name): pages show local times in it.
+    #[serde(default)]
+    pub timezone: crate::timezone::Zone,
 }
 
 fn default_language() -> String {
@@ -306,6 +309,24 @@ mod tests {
         assert_eq!(err.line, 4);
         assert!(err.message.contains("colour"), "{}", err.message);
         assert_eq!(err.to_string().split(':').next(), Some("social.toml"));
+    }
+
+    #[test]
+    fn timezone_defaults_to_utc_and_a_bad_one_names_its_line() {
+        let c = parse("[site]\ntitle = \"T\"\nbase_url = \"https://a.example/\"\n").unwrap();
+        assert_eq!(c.site.timezone.name(), "UTC");
+        let text = "[site]\ntitle = \"T\"\nbase_url = \"https://a.example/\"\ntimezone = \"Europe/Paris\"\n";
+        assert_eq!(parse(text).unwrap().site.timezone.name(), "Europe/Paris");
+        let err = parse(
+            "[site]\ntitle = \"T\"\nbase_url = \"https://a.example/\"\ntimezone = \"Paris\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(err.line, 4, "{err}");
+        assert!(
+            err.message.contains("unknown time zone `Paris`"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod sidecar;
 pub mod site;
 pub mod siteurl;
 pub mod store;
+pub mod timezone;
 pub mod upload;
 pub mod vcs;
 pub mod web;

@@ -105,45 +105,12 @@ impl Site {
         private_posts.sort_by(newest_first);
         pages.sort_by(|&a, &b| entries[a].source.cmp(&entries[b].source));
 
-        let mut seen: HashMap<(Kind, &str), &str> = HashMap::new();
-        for &i in posts.iter().chain(&private_posts).chain(&pages) {
-            let e = &entries[i];
-            if let Some(other) = seen.insert((e.kind, &e.slug), &e.source) {
-                problems.push(Problem::new(
-                    &Path::new("content").join(&e.source),
-                    1,
-                    format!(
-                        "slug `{}` is already used by content/{other}: set a different `slug`",
-                        e.slug
-                    ),
-                ));
-            }
-            if e.kind == Kind::Page && RESERVED.contains(&e.slug.as_str()) {
-                problems.push(Problem::new(
-                    &Path::new("content").join(&e.source),
-                    1,
-                    format!("page slug `{}` is reserved for generated pages", e.slug),
-                ));
-            }
-        }
-
-        let mut tag_index: HashMap<String, usize> = HashMap::new();
-        let mut tags: Vec<Tag> = Vec::new();
-        for &i in &posts {
-            for name in &entries[i].tags {
-                let slug = slug::slugify(name);
-                let t = *tag_index.entry(slug.clone()).or_insert_with(|| {
-                    tags.push(Tag {
-                        name: name.clone(),
-                        slug,
-                        posts: Vec::new(),
-                    });
-                    tags.len() - 1
-                });
-                tags[t].posts.push(i);
-            }
-        }
-        tags.sort_by(|a, b| a.slug.cmp(&b.slug));
+        check_slugs(
+            &entries,
+            posts.iter().chain(&private_posts).chain(&pages),
+            &mut problems,
+        );
+        let tags = group_tags(&entries, &posts);
 
         if !problems.is_empty() {
             return Err(problems);
@@ -271,6 +238,58 @@ pub fn paginate(n: usize, per: usize) -> Paging {
         .map(|c| to_newest(c * per..(c + 1) * per))
         .collect();
     Paging { home, archives }
+}
+
+/// Two entries of one kind may not share a slug; pages may not take the
+/// generated pages' names.
+fn check_slugs<'a>(
+    entries: &'a [Entry],
+    order: impl Iterator<Item = &'a usize>,
+    problems: &mut Vec<Problem>,
+) {
+    let mut seen: HashMap<(Kind, &str), &str> = HashMap::new();
+    for &i in order {
+        let e = &entries[i];
+        if let Some(other) = seen.insert((e.kind, &e.slug), &e.source) {
+            problems.push(Problem::new(
+                &Path::new("content").join(&e.source),
+                1,
+                format!(
+                    "slug `{}` is already used by content/{other}: set a different `slug`",
+                    e.slug
+                ),
+            ));
+        }
+        if e.kind == Kind::Page && RESERVED.contains(&e.slug.as_str()) {
+            problems.push(Problem::new(
+                &Path::new("content").join(&e.source),
+                1,
+                format!("page slug `{}` is reserved for generated pages", e.slug),
+            ));
+        }
+    }
+}
+
+/// Tags of public posts, grouped by slug (first spelling wins), by slug.
+fn group_tags(entries: &[Entry], posts: &[usize]) -> Vec<Tag> {
+    let mut tag_index: HashMap<String, usize> = HashMap::new();
+    let mut tags: Vec<Tag> = Vec::new();
+    for &i in posts {
+        for name in &entries[i].tags {
+            let slug = slug::slugify(name);
+            let t = *tag_index.entry(slug.clone()).or_insert_with(|| {
+                tags.push(Tag {
+                    name: name.clone(),
+                    slug,
+                    posts: Vec::new(),
+                });
+                tags.len() - 1
+            });
+            tags[t].posts.push(i);
+        }
+    }
+    tags.sort_by(|a, b| a.slug.cmp(&b.slug));
+    tags
 }
 
 #[cfg(test)]

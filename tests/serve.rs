@@ -143,11 +143,16 @@ fn served(bind_ip: &str) -> Served {
 
 /// One raw request from 127.0.0.1; returns (status line, head, body).
 fn raw(port: u16, path: &str, host: &str) -> (String, String, String) {
+    raw_with(port, path, host, "")
+}
+
+/// [`raw`] with extra header lines (each ending in CRLF).
+fn raw_with(port: u16, path: &str, host: &str, extra: &str) -> (String, String, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut text = String::new();
@@ -157,16 +162,23 @@ fn raw(port: u16, path: &str, host: &str) -> (String, String, String) {
     (status, head.to_ascii_lowercase(), body.to_string())
 }
 
+/// A session cookie line for `serve` on `port` of the site at `root`.
+fn session(root: &std::path::Path, port: u16) -> String {
+    let owner = support::web::Owner::signed_in(root, port);
+    format!("Cookie: {}\r\n", owner.cookie.unwrap())
+}
+
 #[test]
 fn home_is_served_only_on_loopback_binds_to_loopback_hosts() {
     let s = served("127.0.0.1");
     let p = s.port;
+    let cookie = session(s.dir.path(), p);
     for host in [
         format!("127.0.0.1:{p}"),
         format!("localhost:{p}"),
         format!("[::1]:{p}"),
     ] {
-        let (status, _, body) = raw(p, "/home/", &host);
+        let (status, _, body) = raw_with(p, "/home/view/", &host, &cookie);
         assert!(status.contains(" 200 "), "{host}: {status}");
         assert!(body.contains("private view"), "{host}");
     }
@@ -176,7 +188,7 @@ fn home_is_served_only_on_loopback_binds_to_loopback_hosts() {
         "127.0.0.1:1".to_string(),
         "localhost".to_string(),
     ] {
-        let (status, _, body) = raw(p, "/home/messages/", &host);
+        let (status, _, body) = raw_with(p, "/home/view/messages/", &host, &cookie);
         assert!(status.contains(" 403 "), "{host}: {status}");
         assert!(body.contains("loopback"), "clear text: {body}");
     }
@@ -185,15 +197,23 @@ fn home_is_served_only_on_loopback_binds_to_loopback_hosts() {
 }
 
 #[test]
-fn home_is_refused_on_a_non_loopback_bind_with_a_warning() {
-    let s = served("0.0.0.0");
-    let (status, _, body) = raw(s.port, "/home/", &format!("127.0.0.1:{}", s.port));
-    assert!(status.contains(" 403 "), "{status}");
-    assert!(!body.contains("private view: only you"));
-    let said = std::fs::read_to_string(s.dir.path().join("serve.out")).unwrap()
-        + &std::fs::read_to_string(s.dir.path().join("serve.err")).unwrap();
-    assert!(said.contains("warning"), "{said}");
-    assert!(said.contains("/home/"), "{said}");
+fn home_needs_a_session_on_any_bind() {
+    for ip in ["127.0.0.1", "0.0.0.0"] {
+        let s = served(ip);
+        let host = format!("127.0.0.1:{}", s.port);
+        for path in ["/home/", "/home/view/", "/home/view/messages/"] {
+            let (status, head, body) = raw(s.port, path, &host);
+            assert!(status.contains(" 303 "), "{ip} {path}: {status}");
+            assert!(head.contains("location: /home/login"), "{head}");
+            assert!(!body.contains("private view"));
+        }
+        // `serve` prints a sign-in link for its own address.
+        let said = std::fs::read_to_string(s.dir.path().join("serve.out")).unwrap();
+        assert!(
+            said.contains(&format!("http://{ip}:{}/home/login/", s.port)),
+            "{said}"
+        );
+    }
 }
 
 #[test]
@@ -209,7 +229,8 @@ fn serve_sends_security_headers_and_no_inline_script() {
     let (status, head, js) = raw(s.port, "/__microsocial/reload.js", &host);
     assert!(status.contains(" 200 ") && head.contains("text/javascript"));
     assert!(js.contains("EventSource"));
-    let (_, head, body) = raw(s.port, "/home/", &host);
+    let cookie = session(s.dir.path(), s.port);
+    let (_, head, body) = raw_with(s.port, "/home/view/", &host, &cookie);
     assert!(head.contains("referrer-policy: no-referrer"), "{head}");
     assert!(head.contains("content-security-policy: default-src 'none'"));
     assert!(head.contains("x-content-type-options: nosniff"));
@@ -303,11 +324,15 @@ fn home_follows_messages_that_the_sidecar_receives() {
             .spawn()
             .unwrap(),
     );
-    wait_for("the server", || {
-        get(port, "/home/").contains("No messages yet")
-    });
+    wait_for("the server", || get(port, "/").contains("Hello"));
+    let owner = support::web::Owner::signed_in(a.root(), port);
+    let view = || owner.get("/home/view/").body;
+    wait_for("the private view", || view().contains("No messages yet"));
     b.ok(&["chat", &a.url(), "kettle-sidecar-15"]);
     wait_for("the private view in serve to show the message", || {
-        !get(port, "/home/").contains("No messages yet")
+        !view().contains("No messages yet")
+    });
+    wait_for("the chat screen to show it", || {
+        owner.get("/home/chat").body.contains("1 unread")
     });
 }

@@ -2,6 +2,7 @@
 
 use super::{deliver, Outcome};
 use crate::federation::friends::Node;
+use crate::federation::outbox::lock;
 use crate::words::count;
 
 /// Encrypts `text` to a friend, queues it and tries delivery at once.
@@ -30,11 +31,11 @@ pub fn clear(node: &Node, who: &str) -> anyhow::Result<Outcome> {
 /// while it has one, else by sending its text again as a new message.
 pub fn retry(node: &Node, who: &str, id: &str) -> anyhow::Result<Outcome> {
     let f = node.find(who)?;
-    let queued = crate::federation::outbox::lock(&node.store).find_outbox(id)?;
+    let queued = lock(&node.store).find_outbox(id)?;
     if queued.is_some_and(|m| m.recipient == f.url) {
         return super::outbox::retry(node, id);
     }
-    let text = crate::federation::outbox::lock(&node.store)
+    let text = lock(&node.store)
         .messages(&f.url)?
         .into_iter()
         .find(|m| m.id == id && m.direction == "out")
@@ -43,41 +44,117 @@ pub fn retry(node: &Node, who: &str, id: &str) -> anyhow::Result<Outcome> {
     send(node, &f.url, &text)
 }
 
-/// The conversation with a friend, oldest first; marks it read.
-pub fn open(
-    node: &Node,
-    who: &str,
-) -> anyhow::Result<(crate::store::Friend, Vec<crate::store::Message>)> {
-    let f = node.find(who)?;
-    let st = crate::federation::outbox::lock(&node.store);
-    let messages = st.messages(&f.url)?;
-    st.mark_read(&f.url)?;
-    Ok((f, messages))
-}
-
 /// One conversation in the list.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conversation {
-    pub url: String,
+    pub friend: String,
     pub name: String,
-    pub count: i64,
+    pub total: i64,
     pub unread: i64,
-    pub last: i64,
+    /// Milliseconds since the epoch, UTC.
+    pub last_at: i64,
 }
 
-/// Every conversation, the most recent first.
+/// Every conversation, most recent first.
 pub fn conversations(node: &Node) -> anyhow::Result<Vec<Conversation>> {
-    let st = crate::federation::outbox::lock(&node.store);
+    let st = lock(&node.store);
     st.conversations()?
         .into_iter()
-        .map(|(url, count, unread, last)| {
-            let name = st.friend(&url)?.map_or_else(|| url.clone(), |f| f.name);
+        .map(|(peer, total, unread, last_at)| {
+            let name = st.friend(&peer)?.map_or_else(|| peer.clone(), |f| f.name);
             Ok(Conversation {
-                url,
+                friend: peer,
                 name,
-                count,
+                total,
                 unread,
-                last,
+                last_at,
             })
         })
         .collect()
+}
+
+/// Where a message stands, as its owner should read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// From the friend.
+    Received,
+    /// Queued; not yet tried.
+    Sending,
+    /// Tried and failed; the outbox tries again.
+    Retrying,
+    /// The friend's sidecar took it.
+    Delivered,
+    /// The outbox gave up: it needs a retry by hand.
+    Failed,
+}
+
+impl Delivery {
+    pub fn label(self) -> &'static str {
+        match self {
+            Delivery::Received => "received",
+            Delivery::Sending => "sending",
+            Delivery::Retrying => "pending retry",
+            Delivery::Delivered => "delivered",
+            Delivery::Failed => "failed",
+        }
+    }
+}
+
+/// One message of a conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub id: String,
+    pub from_me: bool,
+    pub body: String,
+    /// Milliseconds since the epoch, UTC.
+    pub at: i64,
+    pub delivery: Delivery,
+    /// Outgoing only: the outbox's last error.
+    pub error: Option<String>,
+}
+
+/// A conversation opened: its messages in order, which are now read.
+pub struct Thread {
+    pub friend: String,
+    pub name: String,
+    pub lines: Vec<Line>,
+}
+
+/// Opens the conversation with `who` (name or URL) and marks it read.
+pub fn open(node: &Node, who: &str) -> anyhow::Result<Thread> {
+    let f = node.find(who)?;
+    let st = lock(&node.store);
+    let lines = st
+        .messages(&f.url)?
+        .into_iter()
+        .map(|m| {
+            let from_me = m.direction == "out";
+            let entry = if from_me {
+                st.outbox_entry(&m.id)?
+            } else {
+                None
+            };
+            let delivery = match (from_me, m.state.as_str()) {
+                (false, _) => Delivery::Received,
+                (true, "delivered") => Delivery::Delivered,
+                (true, "failed") => Delivery::Failed,
+                (true, _) if entry.as_ref().is_some_and(|o| o.attempts > 0) => Delivery::Retrying,
+                (true, _) => Delivery::Sending,
+            };
+            Ok(Line {
+                id: m.id,
+                from_me,
+                body: m.body,
+                at: m.at,
+                delivery,
+                error: entry.and_then(|o| o.last_error),
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    st.mark_read(&f.url)?;
+    Ok(Thread {
+        friend: f.url,
+        name: f.name,
+        lines,
+    })
 }

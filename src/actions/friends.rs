@@ -66,3 +66,50 @@ fn refresh_site(node: &Node) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// A friend or a request, with how the friendship is going.
+#[derive(Debug, Clone)]
+pub struct FriendView {
+    pub friend: crate::store::Friend,
+    /// Posts of theirs kept here, and older ones dropped to keep the cap.
+    pub items: i64,
+    pub dropped: i64,
+    /// Changes of theirs skipped as malformed, and the last reason.
+    pub skipped: i64,
+    pub skipped_why: Option<String>,
+    /// Messages to them still in the outbox (pending or given up).
+    pub backlog: usize,
+}
+
+impl FriendView {
+    /// `friend`, `asked by you`, or `asks you (accept or reject)`.
+    pub fn state_label(&self) -> &'static str {
+        match self.friend.state.as_str() {
+            "friend" => "friend",
+            "outgoing" => "asked by you",
+            _ => "asks you (accept or reject)",
+        }
+    }
+}
+
+/// Friends and requests, in the store's order.
+pub fn list(node: &Node) -> anyhow::Result<Vec<FriendView>> {
+    let st = crate::federation::outbox::lock(&node.store);
+    let outbox = st.outbox()?;
+    st.friends()?
+        .into_iter()
+        .map(|friend| {
+            let (items, dropped) = st.item_counts(&friend.url)?;
+            let (skipped, skipped_why) = st.skipped(&friend.url)?;
+            let backlog = outbox.iter().filter(|m| m.recipient == friend.url).count();
+            Ok(FriendView {
+                friend,
+                items,
+                dropped,
+                skipped,
+                skipped_why,
+                backlog,
+            })
+        })
+        .collect()
+}

@@ -3,7 +3,6 @@
 use crate::actions;
 use crate::cli::ChatArgs;
 use crate::federation::friends::Node;
-use crate::federation::outbox::lock;
 use crate::words::count;
 use anyhow::Context as _;
 use std::io::{IsTerminal as _, Read as _};
@@ -44,49 +43,38 @@ pub fn run(root: &Path, args: &ChatArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn list(node: &Node) -> anyhow::Result<ExitCode> {
-    let st = lock(&node.store);
-    let convs = st.conversations()?;
+    let convs = actions::chat::conversations(node)?;
     if convs.is_empty() {
         println!("no conversations yet: `microsocial chat FRIEND \"hello\"`");
     }
-    for (peer, total, unread, last) in convs {
-        let name = st.friend(&peer)?.map_or(peer.clone(), |f| f.name);
-        let unread = if unread > 0 {
-            format!(", {unread} unread")
+    for c in convs {
+        let unread = if c.unread > 0 {
+            format!(", {} unread", c.unread)
         } else {
             String::new()
         };
         println!(
-            "{name:<24} {}{unread}, last {}",
-            count(total, "message"),
-            when(last)
+            "{:<24} {}{unread}, last {}",
+            c.name,
+            count(c.total, "message"),
+            when(c.last_at)
         );
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn show(node: &Node, who: &str) -> anyhow::Result<ExitCode> {
-    let f = node.find(who)?;
-    let st = lock(&node.store);
-    let messages = st.messages(&f.url)?;
-    if messages.is_empty() {
-        println!("no messages with {} yet", f.name);
+    let thread = actions::chat::open(node, who)?;
+    if thread.lines.is_empty() {
+        println!("no messages with {} yet", thread.name);
     }
-    for m in &messages {
-        let (from, state) = if m.direction == "out" {
-            let state = match m.state.as_str() {
-                "pending" => match st.outbox_entry(&m.id)? {
-                    Some(o) if o.attempts > 0 => "pending retry".to_string(),
-                    _ => "sent".to_string(),
-                },
-                s => s.to_string(),
-            };
-            ("you".to_string(), format!("  ({state})"))
+    for m in &thread.lines {
+        let (from, state) = if m.from_me {
+            ("you", format!("  ({})", m.delivery.label()))
         } else {
-            (f.name.clone(), String::new())
+            (thread.name.as_str(), String::new())
         };
         println!("[{}] {from}: {}{state}", when(m.at), m.body);
     }
-    st.mark_read(&f.url)?;
     Ok(ExitCode::SUCCESS)
 }

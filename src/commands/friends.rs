@@ -3,7 +3,6 @@
 use crate::actions::friends;
 use crate::cli::{FriendsAction, FriendsArgs};
 use crate::federation::friends::Node;
-use crate::federation::outbox::lock;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -20,11 +19,11 @@ pub fn run(root: &Path, args: &FriendsArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn list(node: &Node, json: bool) -> anyhow::Result<ExitCode> {
-    let friends = lock(&node.store).friends()?;
+    let friends = friends::list(node)?;
     if json {
         let list: Vec<_> = friends
             .iter()
-            .map(|f| serde_json::json!({"url": f.url, "name": f.name, "state": f.state}))
+            .map(|v| serde_json::json!({"url": v.friend.url, "name": v.friend.name, "state": v.friend.state}))
             .collect();
         println!("{}", serde_json::to_string_pretty(&list)?);
         return Ok(ExitCode::SUCCESS);
@@ -32,13 +31,13 @@ fn list(node: &Node, json: bool) -> anyhow::Result<ExitCode> {
     if friends.is_empty() {
         println!("no friends yet: `microsocial friends add https://their.site/`");
     }
-    for f in &friends {
-        let state = match f.state.as_str() {
-            "friend" => "friend",
-            "outgoing" => "asked by you",
-            _ => "asks you (accept or reject)",
-        };
-        println!("{:<24} {:<40} {state}", f.name, f.url);
+    for v in &friends {
+        println!(
+            "{:<24} {:<40} {}",
+            v.friend.name,
+            v.friend.url,
+            v.state_label()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -51,9 +51,11 @@ pub fn run(root: &Path) -> anyhow::Result<ExitCode> {
     }
     println!("state database {}: ok (quick_check)", db.display());
     println!("site {} (change log at #{})", node.me.url, st.last_seq()?);
-    let friends = st.friends()?;
+    drop(st);
+    let friends = crate::actions::friends::list(&node)?;
     println!("\nfriends ({}):", friends.len());
-    for f in &friends {
+    for v in &friends {
+        let f = &v.friend;
         println!("  {:<24} {:<40} {}", f.name, f.url, f.state);
         if f.state == "friend" {
             println!(
@@ -64,28 +66,28 @@ pub fn run(root: &Path) -> anyhow::Result<ExitCode> {
                     .as_deref()
                     .map_or(String::new(), |e| format!(", last error: {e}"))
             );
-            let (items, dropped) = st.item_counts(&f.url)?;
             let cap = node.config.federation.max_items_per_friend;
             println!(
                 "      {} kept{}",
-                crate::words::count(items, "post"),
-                if dropped > 0 {
-                    format!(" (only the newest {cap}: {dropped} older dropped)")
+                count(v.items, "post"),
+                if v.dropped > 0 {
+                    format!(" (only the newest {cap}: {} older dropped)", v.dropped)
                 } else {
                     String::new()
                 }
             );
-            let (skipped, why) = st.skipped(&f.url)?;
-            if skipped > 0 {
+            if v.skipped > 0 {
                 println!(
                     "      {} skipped as malformed or unopenable{}",
-                    crate::words::count(skipped, "change"),
-                    why.map_or(String::new(), |w| format!(", last: {w}"))
+                    count(v.skipped, "change"),
+                    v.skipped_why
+                        .as_deref()
+                        .map_or(String::new(), |w| format!(", last: {w}"))
                 );
             }
         }
     }
-    let outbox = st.outbox()?;
+    let outbox = lock(&node.store).outbox()?;
     println!("\noutbox: {}", super::outbox::summary(&outbox));
     for m in &outbox {
         println!("{}", outbox_line(m));

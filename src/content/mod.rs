@@ -1,6 +1,7 @@
 //! The content layer: finding source files under `content/` and turning each
 //! into an [`Entry`] (everything derived from that one file, so it can be cached).
 
+pub mod fields;
 pub mod frontmatter;
 pub mod markdown;
 
@@ -252,86 +253,15 @@ pub fn parse(source: &Source, display: &Path) -> Result<Parsed, Problem> {
     };
     let (name_date, name_slug) = split_dated_name(&stem);
 
-    let date = match (&fm.date, name_date) {
-        (Some(d), _) => d
-            .to_datetime()
-            .map_err(|m| Problem::new(display, fm_line("date"), format!("field `date`: {m}")))?,
-        (None, Some(d)) => d,
-        (None, None) if source.kind == Kind::Page => DateTime::UNIX_EPOCH.fixed_offset(),
-        (None, None) => {
-            return Err(Problem::new(
-                display,
-                1,
-                "post has no date: add `date = 2026-11-24T09:30:00Z` to the front matter or name the file YYYY-MM-DD-slug.md",
-            ))
-        }
+    let at = |key: &str| fields::At {
+        file: display,
+        line: fm_line(key),
     };
-    let updated = match &fm.updated {
-        Some(d) => Some(d.to_datetime().map_err(|m| {
-            Problem::new(display, fm_line("updated"), format!("field `updated`: {m}"))
-        })?),
-        None => None,
-    };
-    let slug = match &fm.slug {
-        Some(s) => {
-            let clean = slug::slugify(s);
-            if clean.is_empty() {
-                return Err(Problem::new(
-                    display,
-                    fm_line("slug"),
-                    "field `slug` is empty",
-                ));
-            }
-            clean
-        }
-        None => {
-            let s = slug::slugify(if name_slug.is_empty() {
-                &stem
-            } else {
-                name_slug
-            });
-            if s.is_empty() {
-                return Err(Problem::new(
-                    display,
-                    1,
-                    "cannot derive a slug from the file name: set `slug` in the front matter",
-                ));
-            }
-            s
-        }
-    };
-    let mut tags: Vec<String> = Vec::new();
-    for t in &fm.tags {
-        let t = t.trim();
-        if slug::slugify(t).is_empty() {
-            return Err(Problem::new(
-                display,
-                fm_line("tags"),
-                format!("field `tags`: tag `{t}` has no letters or digits"),
-            ));
-        }
-        if !tags.iter().any(|x| x.eq_ignore_ascii_case(t)) {
-            tags.push(t.to_string());
-        }
-    }
-    let friends_only = match fm.visibility.as_deref() {
-        None | Some("public") => false,
-        Some("friends") => true,
-        Some(other) => {
-            return Err(Problem::new(
-                display,
-                fm_line("visibility"),
-                format!("field `visibility`: `{other}` is not `public` or `friends`"),
-            ))
-        }
-    };
-    if friends_only && source.kind == Kind::Page {
-        return Err(Problem::new(
-            display,
-            fm_line("visibility"),
-            "field `visibility`: pages are public; only posts can be friends-only",
-        ));
-    }
+    let date = fields::date(&fm, name_date, source.kind, at("date"))?;
+    let updated = fields::updated(&fm, at("updated"))?;
+    let slug = fields::slug(&fm, name_slug, &stem, at("slug"))?;
+    let tags = fields::tags(&fm.tags, at("tags"))?;
+    let friends_only = fields::friends_only(&fm, source.kind, at("visibility"))?;
     let has_more = text[body_start..].contains(markdown::MORE_MARKER);
     Ok(Parsed {
         entry: Entry {

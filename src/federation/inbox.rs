@@ -311,6 +311,10 @@ struct Stranger {
     accepts: Option<Vec<String>>,
 }
 
+/// The effect of one checked message: `Ok(Ok(_))` applied, `Ok(Err(_))`
+/// refused, `Err(_)` an internal failure.
+type Applied = anyhow::Result<Result<Accepted, Reject>>;
+
 fn apply(
     s: &Store,
     me: &Me,
@@ -318,107 +322,118 @@ fn apply(
     known: Option<&Friend>,
     stranger: Option<Stranger>,
     now: DateTime<Utc>,
-) -> anyhow::Result<Result<Accepted, Reject>> {
+) -> Applied {
     let from = env.from.clone();
-    let ok = |a| Ok(Ok(a));
     match (env.kind.as_str(), known) {
-        (types::FRIEND_REQUEST, None) => {
-            let Some(Stranger { friend: f, accepts }) = stranger else {
-                return Ok(Err(Reject::NotFriend));
-            };
-            if pending_requests(s)? >= MAX_PENDING_REQUESTS {
-                return Ok(Err(Reject::Malformed(
-                    "too many pending friend requests; try later".into(),
-                )));
-            }
-            s.upsert_friend(&f)?;
-            s.set_accepts(&f.url, accepts.as_deref())?;
-            ok(Accepted::FriendRequest { from })
-        }
-        (types::FRIEND_REQUEST, Some(f)) => {
-            if let Err(r) = protocol::body::<protocol::FriendRequest>(env) {
-                return Ok(Err(r));
-            }
-            match f.state.as_str() {
-                "incoming" => ok(Accepted::FriendRequest { from }),
-                // Both asked, or they lost their state: the friendship stands.
-                _ => {
-                    s.set_friend_state(&f.url, "friend")?;
-                    outbox::enqueue(
-                        s,
-                        &f.url,
-                        &f.inbox,
-                        types::FRIEND_ACCEPT,
-                        &serde_json::to_value(protocol::FriendAccept {
-                            name: me.name.clone(),
-                        })?,
-                    )?;
-                    ok(Accepted::Friendship { from })
-                }
-            }
-        }
+        (types::FRIEND_REQUEST, None) => apply_stranger_request(s, from, stranger),
+        (types::FRIEND_REQUEST, Some(f)) => apply_friend_request(s, me, env, f),
         (types::FRIEND_ACCEPT, Some(f)) if f.state == "outgoing" || f.state == "friend" => {
             if let Err(r) = protocol::body::<protocol::FriendAccept>(env) {
                 return Ok(Err(r));
             }
             s.set_friend_state(&f.url, "friend")?;
-            ok(Accepted::Friendship { from })
+            Ok(Ok(Accepted::Friendship { from }))
         }
         (types::FRIEND_REMOVE, Some(f)) => {
             s.remove_friend(&f.url)?;
-            ok(Accepted::Removed { from })
+            Ok(Ok(Accepted::Removed { from }))
         }
-        (types::FEED_UPDATED, Some(f)) if f.state == "friend" => {
-            let body: protocol::FeedUpdated = match protocol::body(env) {
-                Ok(b) => b,
-                Err(r) => return Ok(Err(r)),
-            };
-            ok(Accepted::FeedUpdated {
-                from,
-                version: body.version,
-                pull: body.version as i64 > f.last_seq,
-            })
-        }
-        (types::MESSAGE, Some(f)) if f.state == "friend" => {
-            let body: protocol::Message = match protocol::body(env) {
-                Ok(b) => b,
-                Err(r) => return Ok(Err(r)),
-            };
-            let text = match super::private::open_message(&body.ciphertext, &me.keys.identities()) {
-                Ok(t) => t,
-                Err(e) => return Ok(Err(Reject::Undecryptable(format!("{e:#}")))),
-            };
-            s.add_message(&crate::store::Message {
-                peer: f.url.clone(),
-                id: env.id.clone(),
-                direction: "in".into(),
-                body: text,
-                at: protocol::order_time(body.written.as_deref(), &env.sent, now),
-                state: "received".into(),
-                read: false,
-            })?;
-            ok(Accepted::Message { from })
-        }
+        (types::FEED_UPDATED, Some(f)) if f.state == "friend" => Ok(protocol::body::<
+            protocol::FeedUpdated,
+        >(env)
+        .map(|body| Accepted::FeedUpdated {
+            from,
+            version: body.version,
+            pull: body.version as i64 > f.last_seq,
+        })),
+        (types::MESSAGE, Some(f)) if f.state == "friend" => apply_message(s, me, env, f, now),
         (types::MESSAGE_CLEAR, Some(f)) => {
             if let Err(r) = protocol::body::<protocol::MessageClear>(env) {
                 return Ok(Err(r));
             }
             s.clear_messages(&f.url)?;
-            ok(Accepted::Cleared { from })
+            Ok(Ok(Accepted::Cleared { from }))
         }
-        (types::KEYS_UPDATED, Some(f)) if f.state != "incoming" => {
-            let body: protocol::KeysUpdated = match protocol::body(env) {
-                Ok(b) => b,
-                Err(r) => return Ok(Err(r)),
-            };
-            if let Err(e) = super::private::parse_recipient(&body.encryption) {
-                return Ok(Err(Reject::Malformed(e.to_string())));
-            }
-            s.set_encryption_key(&f.url, &body.encryption)?;
-            ok(Accepted::KeysUpdated { from })
-        }
+        (types::KEYS_UPDATED, Some(f)) if f.state != "incoming" => apply_keys(s, env, f),
         _ => Ok(Err(Reject::NotFriend)),
     }
+}
+
+/// A stranger's friend request whose key checked out: stored as incoming.
+fn apply_stranger_request(s: &Store, from: String, stranger: Option<Stranger>) -> Applied {
+    let Some(Stranger { friend: f, accepts }) = stranger else {
+        return Ok(Err(Reject::NotFriend));
+    };
+    if pending_requests(s)? >= MAX_PENDING_REQUESTS {
+        return Ok(Err(Reject::Malformed(
+            "too many pending friend requests; try later".into(),
+        )));
+    }
+    s.upsert_friend(&f)?;
+    s.set_accepts(&f.url, accepts.as_deref())?;
+    Ok(Ok(Accepted::FriendRequest { from }))
+}
+
+/// A friend request from a site we know: both asked, or they lost their state.
+fn apply_friend_request(s: &Store, me: &Me, env: &Envelope, f: &Friend) -> Applied {
+    let from = env.from.clone();
+    if let Err(r) = protocol::body::<protocol::FriendRequest>(env) {
+        return Ok(Err(r));
+    }
+    if f.state == "incoming" {
+        return Ok(Ok(Accepted::FriendRequest { from }));
+    }
+    // Both asked, or they lost their state: the friendship stands.
+    s.set_friend_state(&f.url, "friend")?;
+    outbox::enqueue(
+        s,
+        &f.url,
+        &f.inbox,
+        types::FRIEND_ACCEPT,
+        &serde_json::to_value(protocol::FriendAccept {
+            name: me.name.clone(),
+        })?,
+    )?;
+    Ok(Ok(Accepted::Friendship { from }))
+}
+
+/// A sealed message from a friend, opened and stored.
+fn apply_message(s: &Store, me: &Me, env: &Envelope, f: &Friend, now: DateTime<Utc>) -> Applied {
+    let body: protocol::Message = match protocol::body(env) {
+        Ok(b) => b,
+        Err(r) => return Ok(Err(r)),
+    };
+    let text = match super::private::open_message(&body.ciphertext, &me.keys.identities()) {
+        Ok(t) => t,
+        Err(e) => return Ok(Err(Reject::Undecryptable(format!("{e:#}")))),
+    };
+    s.add_message(&crate::store::Message {
+        peer: f.url.clone(),
+        id: env.id.clone(),
+        direction: "in".into(),
+        body: text,
+        at: protocol::order_time(body.written.as_deref(), &env.sent, now),
+        state: "received".into(),
+        read: false,
+    })?;
+    Ok(Ok(Accepted::Message {
+        from: env.from.clone(),
+    }))
+}
+
+/// A friend's new encryption key.
+fn apply_keys(s: &Store, env: &Envelope, f: &Friend) -> Applied {
+    let body: protocol::KeysUpdated = match protocol::body(env) {
+        Ok(b) => b,
+        Err(r) => return Ok(Err(r)),
+    };
+    if let Err(e) = super::private::parse_recipient(&body.encryption) {
+        return Ok(Err(Reject::Malformed(e.to_string())));
+    }
+    s.set_encryption_key(&f.url, &body.encryption)?;
+    Ok(Ok(Accepted::KeysUpdated {
+        from: env.from.clone(),
+    }))
 }
 
 #[cfg(test)]

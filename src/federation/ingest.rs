@@ -48,8 +48,8 @@ pub fn pull(
     result
 }
 
-// Long because it reads as the steps of PROTOCOL.md §6.3 in order: head,
-// restart check, pages, friends-only blobs, then one transaction.
+/// The steps of PROTOCOL.md §6.3 in order: head, restart check, pages,
+/// friends-only blobs, then one transaction.
 fn pull_inner(
     store: &Mutex<Store>,
     client: &Client,
@@ -57,11 +57,62 @@ fn pull_inner(
     cfg: &FederationConfig,
     identities: &[age::x25519::Identity],
 ) -> anyhow::Result<PullReport> {
-    let bootstrap_pages = cfg.bootstrap_pages;
     let mut report = PullReport {
         requests: 1,
         ..Default::default()
     };
+    let Some((mut head, etag)) = fetch_head(store, client, friend, cfg)? else {
+        report.not_modified = true;
+        return Ok(report);
+    };
+    let mut since = friend.last_seq.max(0) as u64;
+    let known_log = lock(store).friend_log(&friend.url)?;
+    // Their change log restarted (state lost): a new log id, or a shorter
+    // log from a writer that sends no id. Start over.
+    let new_log = matches!((&known_log, &head.log), (Some(a), Some(b)) if a != b);
+    let reset = new_log || head.last_seq < since;
+    if reset {
+        since = 0;
+    }
+    let limits = (cfg.bootstrap_pages, cfg.max_inline_changes);
+    let mut raw = fetch_pages(client, friend, &head, since, limits, &mut report)?;
+    raw.extend(std::mem::take(&mut head.changes));
+    let (changes, malformed) = lenient_changes(raw, since, head.last_seq);
+    report.skipped += malformed.len();
+    let mut last_skip = malformed.last().cloned();
+    if reset {
+        // Epoch numbers restart with the log: the old group keys are stale.
+        lock(store).clear_friend_epochs(&friend.url)?;
+    }
+    // Friends-only posts are fetched and opened before the store is locked.
+    let opened = open_all_private(
+        store,
+        client,
+        friend,
+        &changes,
+        identities,
+        &mut report,
+        &mut last_skip,
+    );
+    let pulled = Pulled {
+        head: &head,
+        etag: etag.as_deref(),
+        known_log: known_log.as_deref(),
+        reset,
+        changes: &changes,
+        opened,
+    };
+    store_pull(store, friend, cfg, pulled, &mut report, &mut last_skip)?;
+    Ok(report)
+}
+
+/// The feed head, checked; None when it has not changed since the last pull.
+fn fetch_head(
+    store: &Mutex<Store>,
+    client: &Client,
+    friend: &crate::store::Friend,
+    cfg: &FederationConfig,
+) -> anyhow::Result<Option<(FeedHead<serde_json::Value>, Option<String>)>> {
     let (bytes, etag) = match client.get(&friend.feed, friend.feed_etag.as_deref(), MAX_DOCUMENT)? {
         Fetched::NotModified => {
             lock(store).set_pull_ok(
@@ -70,8 +121,7 @@ fn pull_inner(
                 friend.feed_etag.as_deref(),
                 now_ms(),
             )?;
-            report.not_modified = true;
-            return Ok(report);
+            return Ok(None);
         }
         Fetched::Body { bytes, etag } => (bytes, etag),
     };
@@ -82,7 +132,7 @@ fn pull_inner(
     }
     within_cap(&friend.feed, head.changes.len(), cfg.max_inline_changes)?;
     // Sequence numbers are stored as SQLite integers; a larger one is no log
-    // anyone can have written, and would overflow the page arithmetic below.
+    // anyone can have written, and would overflow the page arithmetic.
     if i64::try_from(head.last_seq).is_err() {
         bail!(
             "feed head at {} is malformed: last_seq {} is larger than 2^63 - 1",
@@ -90,82 +140,95 @@ fn pull_inner(
             head.last_seq
         );
     }
-    let mut since = friend.last_seq.max(0) as u64;
-    let known_log = lock(store).friend_log(&friend.url)?;
-    // Their change log restarted (state lost): a new log id, or a shorter
-    // log from a writer that sends no id. Start over.
-    let new_log = matches!((&known_log, &head.log), (Some(a), Some(b)) if a != b);
-    let reset = new_log || head.last_seq < since;
-    if reset {
-        since = 0;
-    }
-    let mut raw = fetch_pages(
-        client,
-        friend,
-        &head,
-        since,
-        (bootstrap_pages, cfg.max_inline_changes),
-        &mut report,
-    )?;
-    raw.extend(head.changes);
-    let (changes, malformed) = lenient_changes(raw, since, head.last_seq);
-    report.skipped += malformed.len();
-    let mut last_skip = malformed.last().cloned();
-    if reset {
-        // Epoch numbers restart with the log: the old group keys are stale.
-        lock(store).clear_friend_epochs(&friend.url)?;
-    }
+    Ok(Some((head, etag)))
+}
 
-    // Friends-only posts are fetched and opened before the store is locked.
-    let mut opened: HashMap<u64, FriendItem> = HashMap::new();
-    let mut new_epochs: Vec<(u32, String)> = Vec::new();
+/// Friends-only posts opened, by `seq`, with the group keys learnt on the way.
+#[derive(Default)]
+struct Opened {
+    items: HashMap<u64, FriendItem>,
+    epochs: Vec<(u32, String)>,
+}
+
+/// Opens every friends-only change; one that fails is skipped and counted.
+fn open_all_private(
+    store: &Mutex<Store>,
+    client: &Client,
+    friend: &crate::store::Friend,
+    changes: &[Change],
+    identities: &[age::x25519::Identity],
+    report: &mut PullReport,
+    last_skip: &mut Option<String>,
+) -> Opened {
+    let mut opened = Opened::default();
     for c in changes.iter().filter(|c| c.op == "private") {
-        match open_private(
+        let got = open_private(
             store,
             client,
             friend,
             c,
             identities,
-            &mut new_epochs,
-            &mut report,
-        ) {
+            &mut opened.epochs,
+            report,
+        );
+        match got {
             Ok(item) => {
-                opened.insert(c.seq, item);
+                opened.items.insert(c.seq, item);
             }
             Err(e) => {
                 // Not for us (any more), or tampered.
                 report.skipped += 1;
-                last_skip = Some(format!("change {}: {e:#}", c.seq));
+                *last_skip = Some(format!("change {}: {e:#}", c.seq));
             }
         }
     }
+    opened
+}
 
+/// What one pull read, ready to be stored.
+struct Pulled<'a> {
+    head: &'a FeedHead<serde_json::Value>,
+    etag: Option<&'a str>,
+    known_log: Option<&'a str>,
+    reset: bool,
+    changes: &'a [Change],
+    opened: Opened,
+}
+
+/// Stores a pull in one transaction.
+fn store_pull(
+    store: &Mutex<Store>,
+    friend: &crate::store::Friend,
+    cfg: &FederationConfig,
+    p: Pulled<'_>,
+    report: &mut PullReport,
+    last_skip: &mut Option<String>,
+) -> anyhow::Result<()> {
     let mut st = lock(store);
     st.transaction(|s| {
-        if reset {
+        if p.reset {
             s.clear_friend_items(&friend.url)?;
         }
-        for (epoch, identity) in &new_epochs {
+        for (epoch, identity) in &p.opened.epochs {
             s.add_friend_epoch(&friend.url, *epoch, identity)?;
         }
         apply_changes(
             s,
             &friend.url,
-            &changes,
-            &opened,
-            &mut report,
-            &mut last_skip,
+            p.changes,
+            &p.opened.items,
+            report,
+            last_skip,
         )?;
-        if head.log != known_log {
-            s.set_friend_log(&friend.url, head.log.as_deref())?;
+        if p.head.log.as_deref() != p.known_log {
+            s.set_friend_log(&friend.url, p.head.log.as_deref())?;
         }
         if report.skipped > 0 {
             s.add_skipped(&friend.url, report.skipped, last_skip.as_deref())?;
         }
         report.dropped = s.keep_newest_items(&friend.url, cfg.max_items_per_friend)?;
-        s.set_pull_ok(&friend.url, head.last_seq as i64, etag.as_deref(), now_ms())
-    })?;
-    Ok(report)
+        s.set_pull_ok(&friend.url, p.head.last_seq as i64, p.etag, now_ms())
+    })
 }
 
 /// A friend's feed document carries at most `cap` changes: a conforming

@@ -261,30 +261,10 @@ impl Sidecar {
 
     fn pull_loop(&self) {
         loop {
-            let (friend, wanted) = {
-                let mut p = guard(&self.pulls);
-                loop {
-                    let next = p
-                        .wanted
-                        .iter()
-                        .find(|(f, _)| !p.in_flight.contains(*f))
-                        .map(|(f, v)| (f.clone(), *v));
-                    if let Some((f, v)) = next {
-                        p.wanted.remove(&f);
-                        p.in_flight.insert(f.clone());
-                        break (f, v);
-                    }
-                    p = self.pulls_cv.wait(p).unwrap_or_else(|e| e.into_inner());
-                }
-            };
+            let (friend, wanted) = self.next_pull();
             // A ping read the friend's state before an earlier pull finished:
             // if that pull already covered the version, skip the network.
-            let have = lock(&self.node.store)
-                .friend(&friend)
-                .ok()
-                .flatten()
-                .map_or(0, |f| f.last_seq.max(0) as u64);
-            if wanted != u64::MAX && have >= wanted {
+            if wanted != u64::MAX && self.stored_seq(&friend) >= wanted {
                 let mut p = guard(&self.pulls);
                 p.in_flight.remove(&friend);
                 self.pulls_cv.notify_one();
@@ -299,46 +279,10 @@ impl Sidecar {
                 &live.config.federation,
                 &live.identities,
             );
-            let last_seq = lock(&self.node.store)
-                .friend(&friend)
-                .ok()
-                .flatten()
-                .map_or(0, |f| f.last_seq.max(0) as u64);
-            {
-                let mut p = guard(&self.pulls);
-                p.in_flight.remove(&friend);
-                // Pings that arrived during the pull and are now covered need no second pull.
-                if p.wanted
-                    .get(&friend)
-                    .is_some_and(|&v| v <= last_seq || v == u64::MAX && wanted == u64::MAX)
-                {
-                    p.wanted.remove(&friend);
-                }
-                self.pulls_cv.notify_one();
-            }
+            self.finish_pull(&friend, wanted);
             match result {
                 Ok(r) => {
-                    tracing::info!(
-                        "pulled {friend}: {} in {} ms ({} request(s){})",
-                        if r.not_modified {
-                            "not modified".to_string()
-                        } else {
-                            format!("{} change(s)", r.applied)
-                        },
-                        started.elapsed().as_millis(),
-                        r.requests,
-                        if r.skipped > 0 {
-                            format!(", {} invalid change(s) skipped", r.skipped)
-                        } else {
-                            String::new()
-                        }
-                    );
-                    if r.dropped > 0 {
-                        tracing::warn!(
-                            "{friend}: dropped {} older post(s) to keep max_items_per_friend",
-                            r.dropped
-                        );
-                    }
+                    log_pull(&friend, started, &r);
                     if r.applied > 0 {
                         self.request_rebuild();
                     }
@@ -346,6 +290,47 @@ impl Sidecar {
                 Err(e) => tracing::warn!("pull of {friend} failed: {e:#}"),
             }
         }
+    }
+
+    /// Waits for a friend that is wanted and not already being pulled.
+    fn next_pull(&self) -> (String, u64) {
+        let mut p = guard(&self.pulls);
+        loop {
+            let next = p
+                .wanted
+                .iter()
+                .find(|(f, _)| !p.in_flight.contains(*f))
+                .map(|(f, v)| (f.clone(), *v));
+            if let Some((f, v)) = next {
+                p.wanted.remove(&f);
+                p.in_flight.insert(f.clone());
+                return (f, v);
+            }
+            p = self.pulls_cv.wait(p).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// The last change-log sequence stored for `friend` (0 when unknown).
+    fn stored_seq(&self, friend: &str) -> u64 {
+        lock(&self.node.store)
+            .friend(friend)
+            .ok()
+            .flatten()
+            .map_or(0, |f| f.last_seq.max(0) as u64)
+    }
+
+    fn finish_pull(&self, friend: &str, wanted: u64) {
+        let last_seq = self.stored_seq(friend);
+        let mut p = guard(&self.pulls);
+        p.in_flight.remove(friend);
+        // Pings that arrived during the pull and are now covered need no second pull.
+        if p.wanted
+            .get(friend)
+            .is_some_and(|&v| v <= last_seq || v == u64::MAX && wanted == u64::MAX)
+        {
+            p.wanted.remove(friend);
+        }
+        self.pulls_cv.notify_one();
     }
 
     fn request_rebuild(&self) {
@@ -469,4 +454,28 @@ pub fn json(status: u16, body: &[u8]) -> tiny_http::Response<std::io::Cursor<Vec
         .with_status_code(status)
         .with_header(files::header_value("Content-Type", "application/json"));
     crate::http::secure(r, crate::http::Page::Api)
+}
+
+fn log_pull(friend: &str, started: Instant, r: &ingest::PullReport) {
+    tracing::info!(
+        "pulled {friend}: {} in {} ms ({} request(s){})",
+        if r.not_modified {
+            "not modified".to_string()
+        } else {
+            format!("{} change(s)", r.applied)
+        },
+        started.elapsed().as_millis(),
+        r.requests,
+        if r.skipped > 0 {
+            format!(", {} invalid change(s) skipped", r.skipped)
+        } else {
+            String::new()
+        }
+    );
+    if r.dropped > 0 {
+        tracing::warn!(
+            "{friend}: dropped {} older post(s) to keep max_items_per_friend",
+            r.dropped
+        );
+    }
 }

@@ -76,6 +76,10 @@ pub(super) fn route(web: &Web, req: &mut tiny_http::Request) -> Routed {
     if rest == "/events" {
         return Routed::Events;
     }
+    let config = match crate::config::Config::load(&web.root) {
+        Ok((c, _)) => c,
+        Err(e) => return Routed::Reply(reply::text(500, &format!("{e:#}"))),
+    };
     let ctx = Ctx {
         web,
         path: rest.to_string(),
@@ -83,6 +87,7 @@ pub(super) fn route(web: &Web, req: &mut tiny_http::Request) -> Routed {
         form,
         files,
         session,
+        config,
     };
     Routed::Reply(if read { get(&ctx) } else { post(&ctx) })
 }

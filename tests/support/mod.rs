@@ -1,6 +1,9 @@
 //! Shared harness for tests that run real sites and sidecars on 127.0.0.1.
 #![allow(dead_code)]
 
+pub mod web;
+pub mod webdriver;
+
 use microsocial::federation::{keys, protocol};
 use std::net::TcpListener;
 use std::path::Path;

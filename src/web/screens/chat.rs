@@ -24,8 +24,9 @@ struct Line {
     body: String,
     iso: String,
     when: String,
-    state: String,
-    state_label: &'static str,
+    /// A CSS class: `delivered`, `failed`, ...
+    state: &'static str,
+    state_label: String,
     failed: bool,
 }
 
@@ -50,7 +51,7 @@ pub fn list(ctx: &Ctx) -> Reply {
         let friends: Vec<Who> = crate::federation::outbox::lock(&node.store)
             .friends()?
             .into_iter()
-            .filter(|f| f.state == "friend" && !convs.iter().any(|c| c.url == f.url))
+            .filter(|f| f.state == "friend" && !convs.iter().any(|c| c.friend == f.url))
             .map(|f| who(&f.url, &f.name))
             .collect();
         Ok((convs, friends))
@@ -62,12 +63,12 @@ pub fn list(ctx: &Ctx) -> Reply {
     let convs: Vec<Conv> = convs
         .into_iter()
         .map(|c| Conv {
-            q: enc(&c.url),
-            url: c.url,
+            q: enc(&c.friend),
+            url: c.friend,
             name: c.name,
-            count: c.count,
+            count: c.total,
             unread: c.unread,
-            last: view::when(c.last),
+            last: ctx.when(c.last_at),
         })
         .collect();
     let mut c = ctx.page("chat", "Chat");
@@ -76,23 +77,23 @@ pub fn list(ctx: &Ctx) -> Reply {
     ctx.render("chats.html", &c)
 }
 
-fn line(m: crate::store::Message) -> Line {
-    let state_label = match m.state.as_str() {
-        "delivered" => "delivered",
-        "failed" => "failed — not delivered",
-        "pending" => "sending…",
-        _ => "received",
+fn line(ctx: &Ctx, m: act::Line) -> Line {
+    let failed = m.delivery == act::Delivery::Failed;
+    let state_label = match (&m.error, m.delivery) {
+        (Some(e), act::Delivery::Failed | act::Delivery::Retrying) => {
+            format!("{}: {e}", m.delivery.label())
+        }
+        _ => m.delivery.label().to_string(),
     };
-    let at = chrono::DateTime::from_timestamp_millis(m.at).map(|d| d.to_rfc3339());
     Line {
-        mine: m.direction == "out",
-        failed: m.direction == "out" && m.state == "failed",
-        iso: at.unwrap_or_default(),
-        when: view::when(m.at),
+        mine: m.from_me,
+        failed,
+        iso: view::iso(m.at),
+        when: ctx.when(m.at),
+        state: if failed { "failed" } else { "ok" },
+        state_label,
         id: m.id,
         body: m.body,
-        state: m.state,
-        state_label,
     }
 }
 
@@ -102,13 +103,13 @@ pub fn show(ctx: &Ctx) -> Reply {
         .query
         .need("who")
         .and_then(|w| act::open(&ctx.node()?, w));
-    let (f, messages) = match opened {
+    let thread = match opened {
         Ok(x) => x,
         Err(e) => return ctx.missing(&e),
     };
-    let lines: Vec<Line> = messages.into_iter().map(line).collect();
-    let mut c = ctx.page("chat", &format!("Chat with {}", f.name));
-    c.insert("friend", &who(&f.url, &f.name));
+    let lines: Vec<Line> = thread.lines.into_iter().map(|m| line(ctx, m)).collect();
+    let mut c = ctx.page("chat", &format!("Chat with {}", thread.name));
+    c.insert("friend", &who(&thread.friend, &thread.name));
     c.insert("messages", &lines);
     ctx.render("chat.html", &c)
 }

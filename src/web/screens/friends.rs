@@ -1,7 +1,6 @@
 //! Friends: the list with each one's state, requests, add, remove.
 
 use crate::actions::friends as act;
-use crate::federation::outbox::lock;
 use crate::web::form::enc;
 use crate::web::reply::Reply;
 use crate::web::{view, Ctx};
@@ -35,17 +34,17 @@ pub fn show(ctx: &Ctx) -> Reply {
 type Lists = (Vec<Row>, Vec<Row>, Vec<Row>);
 
 fn rows(ctx: &Ctx) -> anyhow::Result<Lists> {
-    let node = ctx.node()?;
-    let outbox = crate::actions::outbox::list(&node)?;
-    let st = lock(&node.store);
     let (mut friends, mut incoming, mut outgoing) = (Vec::new(), Vec::new(), Vec::new());
-    for f in st.friends()? {
+    for v in act::list(&ctx.node()?)? {
+        let f = v.friend;
         let row = Row {
             q: enc(&f.url),
             monogram: view::monogram(&f.name),
-            last_pull: f.last_pull.map_or_else(|| "never".into(), view::when),
+            last_pull: f
+                .last_pull
+                .map_or_else(|| "never".into(), |ms| ctx.when(ms)),
             pull_error: f.last_pull_error.clone(),
-            backlog: outbox.iter().filter(|m| m.recipient == f.url).count(),
+            backlog: v.backlog,
             url: f.url,
             name: f.name,
         };

@@ -2,7 +2,7 @@
 
 use crate::actions::{outbox, sessions};
 use crate::web::reply::Reply;
-use crate::web::{view, Ctx};
+use crate::web::Ctx;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -54,8 +54,8 @@ fn build(ctx: &Ctx) -> anyhow::Result<tera::Context> {
         .into_iter()
         .map(|s| SessionRow {
             short: s.id.chars().take(12).collect(),
-            created: view::when(s.created),
-            last_seen: view::when(s.last_seen),
+            created: ctx.when(s.created),
+            last_seen: ctx.when(s.last_seen),
             this: s.id == ctx.session.id,
             how: s.how,
             id: s.id,

@@ -32,7 +32,12 @@ fn web_link(url: &str) -> Option<String> {
     (lower.starts_with("https://") || lower.starts_with("http://")).then(|| url.to_string())
 }
 
-fn entry(author: &str, mine: bool, date: chrono::DateTime<chrono::FixedOffset>) -> Entry {
+fn entry(
+    ctx: &Ctx,
+    author: &str,
+    mine: bool,
+    date: chrono::DateTime<chrono::FixedOffset>,
+) -> Entry {
     let ms = date.timestamp_millis();
     Entry {
         author: author.to_string(),
@@ -42,8 +47,8 @@ fn entry(author: &str, mine: bool, date: chrono::DateTime<chrono::FixedOffset>) 
         title: None,
         html: String::new(),
         link: None,
-        iso: date.to_rfc3339(),
-        when: view::when(ms),
+        iso: view::iso(ms),
+        when: ctx.when(ms),
         ms,
     }
 }
@@ -63,7 +68,7 @@ fn own(ctx: &Ctx, config: &Config) -> anyhow::Result<Vec<Entry>> {
         if e.draft {
             continue;
         }
-        let mut item = entry(&config.site.author, true, e.date);
+        let mut item = entry(ctx, &config.site.author, true, e.date);
         item.friends_only = e.friends_only;
         item.title = e.title.clone();
         let body = parsed.text.get(parsed.body_start..).unwrap_or("");
@@ -96,7 +101,7 @@ fn friends(ctx: &Ctx, config: &Config) -> anyhow::Result<Vec<Entry>> {
         let name = names
             .get(&it.friend)
             .map_or(it.friend.as_str(), String::as_str);
-        let mut item = entry(name, false, date);
+        let mut item = entry(ctx, name, false, date);
         item.friends_only = it.private;
         item.title = it.title.clone();
         // Sealed images this site opened load from /home/media/.
@@ -119,9 +124,9 @@ pub fn show(ctx: &Ctx) -> Reply {
 }
 
 fn build(ctx: &Ctx) -> anyhow::Result<tera::Context> {
-    let (config, _) = Config::load(ctx.root())?;
-    let mut all = own(ctx, &config)?;
-    all.extend(friends(ctx, &config)?);
+    let config = &ctx.config;
+    let mut all = own(ctx, config)?;
+    all.extend(friends(ctx, config)?);
     all.sort_by_key(|e| std::cmp::Reverse(e.ms));
     let newest = all.first().map_or(0, |e| e.ms);
     let mut mark = ctx.session.seen_until;

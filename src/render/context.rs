@@ -1,0 +1,88 @@
+//! What the templates see: one small context type per thing a page shows.
+
+use serde::Serialize;
+use std::borrow::Cow;
+
+#[derive(Serialize)]
+pub(super) struct Link<'a> {
+    pub name: &'a str,
+    pub url: String,
+}
+
+#[derive(Serialize)]
+pub struct PostCtx<'a> {
+    pub title: Option<&'a str>,
+    pub label: Cow<'a, str>,
+    pub url: String,
+    pub path: String,
+    pub date: String,
+    pub date_display: String,
+    pub updated: Option<String>,
+    pub updated_display: Option<String>,
+    pub(super) tags: Vec<Link<'a>>,
+    pub content: Cow<'a, str>,
+    pub summary: Option<&'a str>,
+    pub description: Cow<'a, str>,
+}
+
+impl PostCtx<'_> {
+    pub fn tag_names(&self) -> Vec<&str> {
+        self.tags.iter().map(|t| t.name).collect()
+    }
+}
+
+#[derive(Serialize)]
+pub(super) struct Author<'a> {
+    pub name: &'a str,
+    pub url: String,
+    pub avatar: Option<String>,
+}
+
+#[derive(Serialize)]
+pub(super) struct TimelineEntry<'a> {
+    #[serde(flatten)]
+    pub post: PostCtx<'a>,
+    pub author: Author<'a>,
+    /// False for a friend's post.
+    pub own: bool,
+    /// A friends-only post (only ever in the private view).
+    pub private: bool,
+}
+
+#[derive(Serialize)]
+pub(super) struct Neighbour<'a> {
+    pub label: &'a str,
+    pub url: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct Pagination {
+    number: Option<usize>,
+    last: usize,
+    older: Option<String>,
+    newer: Option<String>,
+}
+
+impl Pagination {
+    /// Links for page `archive` (None: the first page) of a list with `last`
+    /// archive pages numbered from the oldest; `at` gives a page's URL.
+    pub fn new(
+        archive: Option<usize>,
+        last: usize,
+        at: impl Fn(Option<usize>) -> String,
+    ) -> Pagination {
+        let (older, newer) = match archive {
+            None => ((last > 0).then(|| at(Some(last))), None),
+            Some(n) => (
+                (n > 1).then(|| at(Some(n - 1))),
+                Some(if n < last { at(Some(n + 1)) } else { at(None) }),
+            ),
+        };
+        Pagination {
+            number: archive,
+            last,
+            older,
+            newer,
+        }
+    }
+}
