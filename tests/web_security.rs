@@ -188,14 +188,15 @@ fn posts_need_the_csrf_token_and_the_same_origin() {
     let r = owner.send("POST", path, &[("Origin", &origin)], Some(&good));
     assert_eq!(r.status, 303, "{}", r.body);
     assert!(password_set(&site));
-    // Sec-Fetch-Site alone (no Origin) is enough when it says same-origin.
-    let r = owner.send(
-        "POST",
-        "/home/settings/password",
-        &[("Sec-Fetch-Site", "same-origin")],
-        Some(&good),
-    );
-    assert_eq!(r.status, 303);
+    // Sec-Fetch-Site alone (no Origin), or with the `Origin: null` that
+    // browsers send under no-referrer, is enough when it says same-origin.
+    for headers in [
+        &[("Sec-Fetch-Site", "same-origin")][..],
+        &[("Sec-Fetch-Site", "same-origin"), ("Origin", "null")][..],
+    ] {
+        let r = owner.send("POST", "/home/settings/password", headers, Some(&good));
+        assert_eq!(r.status, 303, "{headers:?}");
+    }
 }
 
 fn set_password(site: &support::Site, pw: &str) {

@@ -102,6 +102,7 @@ fn get(ctx: &Ctx) -> Reply {
         "/chat/with" => chat::show(ctx),
         "/chat/clear" => chat::confirm_clear(ctx),
         "/settings" => settings::show(ctx),
+        "/settings/rotate" => settings::confirm_rotate(ctx),
         "/compose" => posts::compose(ctx),
         "/posts" => posts::list(ctx),
         "/posts/edit" => posts::edit(ctx),
@@ -130,6 +131,7 @@ fn post(ctx: &Ctx) -> Reply {
         "/settings/revoke" => settings::revoke(ctx),
         "/settings/outbox/retry" => settings::outbox_retry(ctx),
         "/settings/outbox/drop" => settings::outbox_drop(ctx),
+        "/settings/rotate" => settings::rotate(ctx),
         _ => reply::text(404, "No such action."),
     }
 }

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecb";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 pub struct Browser {
     driver: Child,
@@ -49,7 +49,10 @@ impl Browser {
         let base = format!("http://127.0.0.1:{port}");
         let start = Instant::now();
         while agent.get(&format!("{base}/status")).call().is_err() {
-            assert!(start.elapsed() < Duration::from_secs(20), "chromedriver did not start");
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "chromedriver did not start"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         let profile = tempfile::tempdir().unwrap();
@@ -112,20 +115,42 @@ impl Browser {
     }
 
     pub fn url(&self) -> String {
-        self.call("GET", "/url", None).as_str().unwrap_or("").to_string()
+        self.call("GET", "/url", None)
+            .as_str()
+            .unwrap_or("")
+            .to_string()
     }
 
     pub fn source(&self) -> String {
-        self.call("GET", "/source", None).as_str().unwrap_or("").to_string()
+        self.call("GET", "/source", None)
+            .as_str()
+            .unwrap_or("")
+            .to_string()
     }
 
     pub fn title(&self) -> String {
-        self.call("GET", "/title", None).as_str().unwrap_or("").to_string()
+        self.call("GET", "/title", None)
+            .as_str()
+            .unwrap_or("")
+            .to_string()
     }
 
     fn find(&self, css: &str) -> String {
-        let v = self.call("POST", "/element", Some(json!({"using": "css selector", "value": css})));
-        v[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}")).to_string()
+        let v = self.call(
+            "POST",
+            "/element",
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| {
+                panic!(
+                    "no element {css} ({v}) in {}:\n{}",
+                    self.url(),
+                    self.source()
+                )
+            })
+            .to_string()
     }
 
     pub fn click(&self, css: &str) {
@@ -135,11 +160,19 @@ impl Browser {
 
     pub fn type_into(&self, css: &str, text: &str) {
         let id = self.find(css);
-        self.call("POST", &format!("/element/{id}/value"), Some(json!({ "text": text })));
+        self.call(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": text })),
+        );
     }
 
     pub fn resize(&self, width: u32, height: u32) {
-        self.call("POST", "/window/rect", Some(json!({"width": width, "height": height})));
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        );
     }
 
     /// A PNG of the viewport.

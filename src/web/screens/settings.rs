@@ -102,3 +102,20 @@ pub fn outbox_drop(ctx: &Ctx) -> Reply {
     let id = ctx.form.need("id").map(str::to_string);
     ctx.act("/home/settings", |n| outbox::drop(n, &id?))
 }
+
+/// `GET /home/settings/rotate`: what rotating does, then the button.
+pub fn confirm_rotate(ctx: &Ctx) -> Reply {
+    ctx.confirm(
+        "Rotate the encryption key?",
+        "A new encryption key is made and every friend is told. Messages and friends-only posts \
+         already sent to the old key stay readable here; new ones use the new key.",
+        "/home/settings/rotate",
+        &[],
+        "Rotate the key",
+        "/home/settings",
+    )
+}
+
+pub fn rotate(ctx: &Ctx) -> Reply {
+    ctx.act("/home/settings", |n| crate::actions::keys::rotate(&n.root))
+}
