@@ -80,18 +80,34 @@ fn compose_paths_need_a_session_and_the_csrf_token() {
         assert_eq!(post_multipart(&anon, path, Some("x"), None), 401, "{path}");
     }
     let owner = Owner::signed_in(site.root(), site.port);
-    let before = std::fs::read_dir(site.root().join("content/posts")).unwrap().count();
+    let before = std::fs::read_dir(site.root().join("content/posts"))
+        .unwrap()
+        .count();
     // A multipart form without the session's token changes nothing.
-    assert_eq!(post_multipart(&owner, "/home/compose", None, Some(("a.png", PNG))), 403);
-    assert_eq!(post_multipart(&owner, "/home/compose", Some(&"0".repeat(64)), None), 403);
+    assert_eq!(
+        post_multipart(&owner, "/home/compose", None, Some(("a.png", PNG))),
+        403
+    );
+    assert_eq!(
+        post_multipart(&owner, "/home/compose", Some(&"0".repeat(64)), None),
+        403
+    );
     // HTML called .png is refused, and the text typed is shown again.
     let csrf = owner.csrf();
     let html = b"<html><script>alert(1)</script></html>";
-    assert_eq!(post_multipart(&owner, "/home/compose", Some(&csrf), Some(("x.png", html))), 200);
-    let after = std::fs::read_dir(site.root().join("content/posts")).unwrap().count();
+    assert_eq!(
+        post_multipart(&owner, "/home/compose", Some(&csrf), Some(("x.png", html))),
+        200
+    );
+    let after = std::fs::read_dir(site.root().join("content/posts"))
+        .unwrap()
+        .count();
     assert_eq!(before, after, "nothing was written");
     // A real image is stored beside its post.
-    assert_eq!(post_multipart(&owner, "/home/compose", Some(&csrf), Some(("a.png", PNG))), 303);
+    assert_eq!(
+        post_multipart(&owner, "/home/compose", Some(&csrf), Some(("a.png", PNG))),
+        303
+    );
     let folder = site.root().join("content/posts");
     let stored = walkdir::WalkDir::new(&folder)
         .into_iter()
@@ -116,7 +132,11 @@ fn browser_post_with_an_image_reaches_the_public_page_and_a_friends_timeline() {
     std::fs::write(&image, PNG).unwrap();
     let browser = Browser::start(&driver, false, 1000);
 
-    browser.go(&format!("{}{}", a.url().trim_end_matches('/'), web::login_path(a.root(), &[])));
+    browser.go(&format!(
+        "{}{}",
+        a.url().trim_end_matches('/'),
+        web::login_path(a.root(), &[])
+    ));
     let compose = |title: &str, friends: bool| {
         browser.go(&format!("{}home/compose", a.url()));
         browser.wait_source("the compose form", |s| s.contains("id=\"title\""));
@@ -137,17 +157,26 @@ fn browser_post_with_an_image_reaches_the_public_page_and_a_friends_timeline() {
     // The public page shows the image, whose bytes are the upload's.
     browser.go(&format!("{}posts/public-garden-4411/", a.url()));
     browser.wait_source("the public page", |s| s.contains("garden-dot.png"));
-    let img = ureq::get(&format!("{}posts/public-garden-4411/garden-dot.png", a.url()))
-        .call()
-        .unwrap();
+    let img = ureq::get(&format!(
+        "{}posts/public-garden-4411/garden-dot.png",
+        a.url()
+    ))
+    .call()
+    .unwrap();
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(&mut img.into_reader(), &mut bytes).unwrap();
     assert_eq!(bytes, PNG);
     // The friends-only one is not public in any form.
-    assert!(ureq::get(&format!("{}posts/secret-garden-4412/", a.url())).call().is_err());
+    assert!(ureq::get(&format!("{}posts/secret-garden-4412/", a.url()))
+        .call()
+        .is_err());
 
     // Bo's timeline, in a new session of the same browser.
-    browser.go(&format!("{}{}", b.url().trim_end_matches('/'), web::login_path(b.root(), &[])));
+    browser.go(&format!(
+        "{}{}",
+        b.url().trim_end_matches('/'),
+        web::login_path(b.root(), &[])
+    ));
     browser.wait_source("Bo's timeline with both posts", |s| {
         s.contains("Public garden 4411") && s.contains("Secret garden 4412")
     });
@@ -159,7 +188,10 @@ fn browser_post_with_an_image_reaches_the_public_page_and_a_friends_timeline() {
         .expect("Bo opened the sealed image");
     let name = opened.file_name().to_string_lossy().to_string();
     assert_eq!(std::fs::read(opened.path()).unwrap(), PNG);
-    assert!(page.contains(&format!("src=\"/home/media/{name}\"")), "{page}");
+    assert!(
+        page.contains(&format!("src=\"/home/media/{name}\"")),
+        "{page}"
+    );
     // The browser loads it from Bo's own interface.
     browser.go(&format!("{}home/media/{name}", b.url()));
     assert!(browser.title().contains(&name) || browser.source().contains("<img"));
