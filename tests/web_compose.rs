@@ -114,6 +114,52 @@ fn compose_paths_need_a_session_and_the_csrf_token() {
         .filter_map(Result::ok)
         .any(|e| e.file_name() == "a.png");
     assert!(stored, "the image is under content/posts/");
+    keep_pages(&owner, site.root());
+}
+
+/// Saves every compose screen, filled, for the HTML validator
+/// (`.ci/validate-html` checks `target/home-pages/`).
+fn keep_pages(owner: &Owner, root: &std::path::Path) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/home-pages");
+    std::fs::create_dir_all(&dir).unwrap();
+    let id = microsocial::actions::post::list(root).unwrap()[0]
+        .id
+        .as_str()
+        .replace('/', "%2F");
+    let csrf = owner.csrf();
+    let (kind, body) = multipart(
+        &[
+            ("csrf", &csrf),
+            ("title", "T"),
+            ("body", "**b** <script>x</script>"),
+            ("do", "preview"),
+        ],
+        None,
+    );
+    let preview = ureq::post(&format!("{}/home/compose", owner.base))
+        .set("Content-Type", &kind)
+        .set("Origin", &owner.base)
+        .set("Cookie", owner.cookie.as_deref().unwrap_or(""))
+        .send_bytes(&body)
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(
+        preview.contains("<strong>b</strong>") && !preview.contains("<script>x"),
+        "{preview}"
+    );
+    std::fs::write(dir.join("compose-preview.html"), preview).unwrap();
+    for (name, path) in [
+        ("compose", "/home/compose".to_string()),
+        ("posts", "/home/posts".to_string()),
+        ("post-edit", format!("/home/posts/edit?id={id}")),
+        ("post-delete", format!("/home/posts/delete?id={id}")),
+        ("profile", "/home/profile".to_string()),
+    ] {
+        let r = owner.get(&path);
+        assert_eq!(r.status, 200, "{path}");
+        std::fs::write(dir.join(format!("{name}.html")), r.body).unwrap();
+    }
 }
 
 /// The browser test of issue 11: post with an image (JavaScript off), see
