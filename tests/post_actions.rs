@@ -297,3 +297,19 @@ fn web_changes_are_committed_by_the_site_author() {
     // Only the post was committed: the rest of the site stays untracked.
     assert!(!log.contains("social.toml"), "{log}");
 }
+
+#[test]
+fn the_cli_deletes_only_with_yes() {
+    let site = Site::new("Ann");
+    let out = site.ok(&["new", "--title", "Gone soon", "text"]);
+    let path = site.root().join(out.trim());
+    let asked = site.run(&["delete", out.trim()]);
+    assert!(!asked.status.success());
+    assert!(String::from_utf8_lossy(&asked.stderr).contains("add --yes"));
+    assert!(path.is_file());
+    let outside = site.run(&["delete", "--yes", "social.toml"]);
+    assert!(!outside.status.success());
+    assert!(site.root().join("social.toml").is_file());
+    site.ok(&["delete", "--yes", out.trim()]);
+    assert!(!path.exists());
+}
