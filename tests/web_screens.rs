@@ -144,3 +144,44 @@ fn sessions_are_listed_and_revoked_from_settings_and_the_cli() {
     let out = a.run(&["login", "--revoke", "ffffffffffff"]);
     assert!(!out.status.success(), "no such session: exit 1");
 }
+
+#[test]
+fn the_outbox_is_retried_and_dropped_from_settings() {
+    let a = started("Ada");
+    let mut b = started("Bo");
+    support::befriend(&a, &b);
+    let owner = Owner::signed_in(a.root(), a.port);
+    b.stop();
+    owner.post(
+        "/home/chat/send",
+        &[("who", &b.url()), ("text", "queued one")],
+    );
+    let page = owner.get("/home/settings").body;
+    assert!(page.contains("message to"), "{page}");
+    let field = "action=\"/home/settings/outbox/drop\" class=\"inline\">";
+    assert!(page.contains(field));
+    let id: String = a
+        .db()
+        .query_row("SELECT id FROM outbox WHERE type = 'message'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let r = owner.post("/home/settings/outbox/retry", &[("id", &id)]);
+    assert_eq!(r.header("Location"), Some("/home/settings"));
+    let said = note(&owner, "/home/settings");
+    assert!(said.to_lowercase().contains("retrying message"), "{said}");
+    owner.post("/home/settings/outbox/drop", &[("id", &id)]);
+    assert_eq!(a.count("outbox"), 0, "dropped");
+    assert_eq!(state(&a, &id), "failed", "the message shows as failed");
+}
+
+#[test]
+fn signing_out_ends_the_session_and_clears_the_cookie() {
+    let a = started("Ada");
+    let owner = Owner::signed_in(a.root(), a.port);
+    let r = owner.post("/home/logout", &[]);
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("Location"), Some("/home/login"));
+    assert!(r.header("Set-Cookie").unwrap_or("").contains("Max-Age=0"));
+    assert_eq!(owner.get("/home/").status, 303, "the old cookie is dead");
+}
