@@ -88,7 +88,43 @@ fn the_owner_runs_the_site_without_javascript() {
     b.go(&home(&ada, &format!("/home/chat/with?{q}")));
     b.wait_source("Bo's answer", |s| s.contains("yes, see you"));
     shot(&b, "chat-1000");
+
+    // Without JavaScript, what arrived since the last look waits behind a
+    // link. First Bo's earlier post must be in, or it would count as new.
+    wait_until("Bo's first post at Ada", || {
+        ada.db()
+            .query_row("SELECT count(*) FROM friend_items", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap_or(0)
+            >= 1
+    });
+    b.go(&home(&ada, "/home/?show=new"));
+    bo.ok(&[
+        "new",
+        "--title",
+        "Fresh from Bo",
+        "Kettle is on, come over.",
+    ]);
+    bo.ok(&["publish"]);
+    wait_until("Bo's post at Ada", || {
+        ada.db()
+            .query_row(
+                "SELECT count(*) FROM friend_items WHERE title = 'Fresh from Bo'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap_or(0)
+            == 1
+    });
+    b.go(&home(&ada, "/home/"));
+    assert!(b.source().contains("1 new — show"), "{}", b.source());
+    assert!(!b.source().contains("Fresh from Bo"));
+    b.click(".new a");
+    assert!(b.source().contains("Fresh from Bo"));
+
     b.resize(375, 800);
+    b.go(&home(&ada, &format!("/home/chat/with?{q}")));
     shot(&b, "chat-375");
     b.go(&home(&ada, "/home/"));
     shot(&b, "timeline-375");
