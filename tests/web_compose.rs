@@ -192,6 +192,17 @@ fn browser_post_with_an_image_reaches_the_public_page_and_a_friends_timeline() {
             browser.click("#vis-friends");
         }
         browser.type_into("#images", &image.display().to_string());
+        if !friends {
+            // README screenshots, when asked for (as tests/browser.rs does).
+            for width in [1000, 375] {
+                browser.resize(width, 900);
+                if let Ok(dir) = std::env::var("MICROSOCIAL_SCREENS") {
+                    let file = std::path::Path::new(&dir).join(format!("compose-{width}.png"));
+                    std::fs::write(file, browser.screenshot()).unwrap();
+                }
+            }
+            browser.resize(1000, 900);
+        }
         browser.click("button[value=post]");
         browser.wait_source("the posts list", |s| {
             s.contains("Your posts") && s.contains(title)
