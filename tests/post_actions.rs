@@ -190,6 +190,13 @@ fn the_type_comes_from_the_bytes_and_the_size_is_capped() {
     big.resize(MAX_IMAGE_BYTES + 1, 0);
     let e = Image::check("big.png", &big).unwrap_err();
     assert!(e.to_string().contains("over the 10 MiB limit"), "{e}");
+    // A GIF carrying XMP (which may hold a location) is refused, a plain one kept.
+    let gif = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec();
+    assert_eq!(Image::check("a.gif", &gif).unwrap().bytes, gif);
+    let mut xmp = gif[..13].to_vec();
+    xmp.extend(b"\x21\xff\x0bXMP DataXMP<x:xmpmeta/>\x00;");
+    let e = Image::check("a.gif", &xmp).unwrap_err();
+    assert!(e.to_string().contains("XMP"), "{e}");
 }
 
 #[test]
