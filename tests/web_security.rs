@@ -159,7 +159,11 @@ fn posts_need_the_csrf_token_and_the_same_origin() {
     let site = support::started("Ada");
     let owner = Owner::signed_in(site.root(), site.port);
     let token = owner.csrf();
-    let good = encode(&[("csrf", &token), ("password", "a long enough password")]);
+    let good = encode(&[
+        ("csrf", &token),
+        ("current", "a long enough password"),
+        ("password", "a long enough password"),
+    ]);
     let no_token = encode(&[("password", "a long enough password")]);
     let wrong = encode(&[
         ("csrf", &"1".repeat(64)),
