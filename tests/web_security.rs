@@ -327,6 +327,17 @@ fn payloads_in_friends_posts_names_and_messages_stay_inert() {
             "{path}: escaped text shown"
         );
     }
+    // The other screens, for the validator.
+    for (name, path) in [
+        ("rotate", "/home/settings/rotate"),
+        ("compose", "/home/compose"),
+        ("posts", "/home/posts"),
+        ("profile", "/home/profile"),
+    ] {
+        let r = owner.get(path);
+        assert_eq!(r.status, 200, "{path}");
+        keep_for_validation(name, &r.body);
+    }
     let login = Owner::anonymous(a.port).get("/home/login");
     keep_for_validation("login", &login.body);
     let refused = Owner::anonymous(a.port).get(&format!("/home/login/{}", "0f".repeat(32)));
