@@ -159,7 +159,11 @@ fn posts_need_the_csrf_token_and_the_same_origin() {
     let site = support::started("Ada");
     let owner = Owner::signed_in(site.root(), site.port);
     let token = owner.csrf();
-    let good = encode(&[("csrf", &token), ("password", "a long enough password")]);
+    let good = encode(&[
+        ("csrf", &token),
+        ("current", "a long enough password"),
+        ("password", "a long enough password"),
+    ]);
     let no_token = encode(&[("password", "a long enough password")]);
     let wrong = encode(&[
         ("csrf", &"1".repeat(64)),
@@ -322,6 +326,17 @@ fn payloads_in_friends_posts_names_and_messages_stay_inert() {
             r.body.contains("&lt;script&gt;") || name == "timeline" || name == "settings",
             "{path}: escaped text shown"
         );
+    }
+    // The other screens, for the validator.
+    for (name, path) in [
+        ("rotate", "/home/settings/rotate"),
+        ("compose", "/home/compose"),
+        ("posts", "/home/posts"),
+        ("profile", "/home/profile"),
+    ] {
+        let r = owner.get(path);
+        assert_eq!(r.status, 200, "{path}");
+        keep_for_validation(name, &r.body);
     }
     let login = Owner::anonymous(a.port).get("/home/login");
     keep_for_validation("login", &login.body);

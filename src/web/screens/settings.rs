@@ -80,8 +80,10 @@ fn noted(ctx: &Ctx, result: anyhow::Result<String>) -> Reply {
 }
 
 pub fn password(ctx: &Ctx) -> Reply {
-    let pw = ctx.form.get("password").unwrap_or("");
-    let r = sessions::set_password(&ctx.store(), Some(pw)).map(|()| "Password set.".to_string());
+    let new = ctx.form.get("password").unwrap_or("");
+    let current = ctx.form.get("current").unwrap_or("");
+    let r =
+        sessions::change_password(&ctx.store(), current, new).map(|()| "Password set.".to_string());
     noted(ctx, r)
 }
 
