@@ -50,6 +50,11 @@ pub struct Store {
 }
 
 impl Store {
+    /// The folder that holds the database (`.social/`).
+    pub fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
     /// Opens (creating if needed) the state database of the site at `root`.
     pub fn open(root: &Path) -> anyhow::Result<Store> {
         let dir = crate::fsutil::private_dir(root);

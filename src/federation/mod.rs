@@ -13,6 +13,7 @@ mod ingest_private;
 pub mod keyfile;
 pub mod keys;
 pub mod limit;
+pub mod media;
 pub mod mention;
 pub mod outbox;
 pub mod private;

@@ -18,7 +18,8 @@ pub(super) fn clean_public(html: &str, base: &str) -> String {
 /// otherwise, then a final clean.
 pub(super) fn clean_private(images: RemoteImages) -> impl Fn(&str, &str) -> String + Sync {
     move |html: &str, base: &str| {
-        sanitize::clean(&sanitize::clean_for_private_view(html, base, images), base)
+        let clean = sanitize::clean(&sanitize::clean_for_private_view(html, base, images), base);
+        crate::federation::media::localize(&clean)
     }
 }
 

@@ -26,6 +26,7 @@ mod reply;
 mod routes;
 mod screens;
 mod view;
+mod write;
 
 use crate::federation::limit::Windows;
 use crate::http::events::Events;
@@ -68,7 +69,9 @@ pub fn is_home(path: &str) -> bool {
 
 /// Body cap for the front: forms under `/home/`, nothing else here.
 pub fn body_cap(method: &str, path: &str) -> u64 {
-    if method == "POST" && is_home(path) {
+    if method == "POST" && write::UPLOAD_PATHS.contains(&path) {
+        write::MAX_UPLOAD
+    } else if method == "POST" && is_home(path) {
         MAX_FORM
     } else {
         0

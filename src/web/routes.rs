@@ -3,7 +3,7 @@
 
 use super::form::Form;
 use super::reply::{self, Reply};
-use super::screens::{chat, friends, login, settings, timeline};
+use super::screens::{chat, friends, login, posts, profile, settings, timeline};
 use super::{auth, view, Ctx, Web};
 use tiny_http::Method;
 
@@ -47,11 +47,19 @@ pub(super) fn route(web: &Web, req: &mut tiny_http::Request) -> Routed {
         });
     };
     let mut form = Form::parse(b"");
+    let mut files = Vec::new();
     if method == Method::Post {
         if let Err(why) = auth::same_origin(req, &web.opts.origin) {
             return Routed::Reply(reply::text(403, &format!("Refused: {why}.")));
         }
-        form = match Form::read(req) {
+        let read = match super::write::multipart_type(req) {
+            Some(kind) => super::write::read_multipart(req, &kind).map(|m| {
+                files = m.files;
+                Form::from_pairs(m.fields)
+            }),
+            None => Form::read(req),
+        };
+        form = match read {
             Ok(f) => f,
             Err(e) => return Routed::Reply(reply::text(400, &format!("{e:#}"))),
         };
@@ -68,12 +76,18 @@ pub(super) fn route(web: &Web, req: &mut tiny_http::Request) -> Routed {
     if rest == "/events" {
         return Routed::Events;
     }
+    let config = match crate::config::Config::load(&web.root) {
+        Ok((c, _)) => c,
+        Err(e) => return Routed::Reply(reply::text(500, &format!("{e:#}"))),
+    };
     let ctx = Ctx {
         web,
         path: rest.to_string(),
         query: Form::query(&url),
         form,
+        files,
         session,
+        config,
     };
     Routed::Reply(if read { get(&ctx) } else { post(&ctx) })
 }
@@ -88,6 +102,13 @@ fn get(ctx: &Ctx) -> Reply {
         "/chat/with" => chat::show(ctx),
         "/chat/clear" => chat::confirm_clear(ctx),
         "/settings" => settings::show(ctx),
+        "/settings/rotate" => settings::confirm_rotate(ctx),
+        "/compose" => posts::compose(ctx),
+        "/posts" => posts::list(ctx),
+        "/posts/edit" => posts::edit(ctx),
+        "/posts/delete" => posts::confirm_delete(ctx),
+        "/profile" => profile::show(ctx),
+        p if p.starts_with("/media/") => super::write::media(ctx, &p["/media".len()..]),
         p if p.starts_with("/view/") || p == "/view" => private_view(ctx),
         _ => reply::text(404, "No such page."),
     }
@@ -104,9 +125,13 @@ fn post(ctx: &Ctx) -> Reply {
         "/chat/retry" => chat::retry(ctx),
         "/chat/clear" => chat::clear(ctx),
         "/settings/password" => settings::password(ctx),
+        "/compose" | "/posts/edit" => posts::submit(ctx),
+        "/posts/delete" => posts::delete(ctx),
+        "/profile" => profile::save(ctx),
         "/settings/revoke" => settings::revoke(ctx),
         "/settings/outbox/retry" => settings::outbox_retry(ctx),
         "/settings/outbox/drop" => settings::outbox_drop(ctx),
+        "/settings/rotate" => settings::rotate(ctx),
         _ => reply::text(404, "No such action."),
     }
 }

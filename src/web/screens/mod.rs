@@ -3,5 +3,7 @@
 pub mod chat;
 pub mod friends;
 pub mod login;
+pub mod posts;
+pub mod profile;
 pub mod settings;
 pub mod timeline;
