@@ -185,3 +185,18 @@ fn signing_out_ends_the_session_and_clears_the_cookie() {
     assert!(r.header("Set-Cookie").unwrap_or("").contains("Max-Age=0"));
     assert_eq!(owner.get("/home/").status, 303, "the old cookie is dead");
 }
+
+#[test]
+fn the_timeline_shows_own_posts_as_text_marks_friends_only_and_hides_drafts() {
+    let a = started("Ada");
+    a.ok(&["new", "--title", "Loud", "some **bold** and `code` words"]);
+    a.ok(&["new", "--friends-only", "only for friends"]);
+    a.ok(&["new", "--draft", "not ready yet"]);
+    let owner = Owner::signed_in(a.root(), a.port);
+    let page = owner.get("/home/?show=new").body;
+    assert!(page.contains("some bold and code words"), "{page}");
+    assert!(!page.contains("**bold**"));
+    assert!(page.contains("only for friends") && page.contains("Friends only"));
+    assert!(!page.contains("not ready yet"), "drafts stay out");
+    assert!(page.contains("<time datetime=\""), "machine-readable times");
+}

@@ -109,7 +109,9 @@ fn get(ctx: &Ctx) -> Reply {
         "/posts/delete" => posts::confirm_delete(ctx),
         "/profile" => profile::show(ctx),
         p if p.starts_with("/media/") => super::write::media(ctx, &p["/media".len()..]),
-        p if p.starts_with("/view/") || p == "/view" => private_view(ctx),
+        p if p.starts_with("/view/") || p == "/view" => private_view(ctx, &p["/view".len()..]),
+        // The private view links its threads as /home/messages/NAME/.
+        p if p.starts_with("/messages/") => private_view(ctx, p),
         _ => reply::text(404, "No such page."),
     }
 }
@@ -136,9 +138,9 @@ fn post(ctx: &Ctx) -> Reply {
     }
 }
 
-/// The private view the build writes (`.social/private/`), at `/home/view/`.
-fn private_view(ctx: &Ctx) -> Reply {
-    let rest = ctx.path.strip_prefix("/view").unwrap_or("/");
+/// The private view the build writes (`.social/private/`), at `/home/view/`
+/// (its threads also at `/home/messages/`, where its links point).
+fn private_view(ctx: &Ctx, rest: &str) -> Reply {
     let rest = if rest.is_empty() { "/" } else { rest };
     match crate::webfiles::resolve(&ctx.web.opts.private_view, rest) {
         Some(p) => match std::fs::read(&p) {

@@ -76,6 +76,21 @@ fn parsed_cache() -> &'static Mutex<Parsed> {
     CACHE.get_or_init(Mutex::default)
 }
 
+/// Resolves nothing: the timeline shows a post's text, not its links.
+struct NoLinks<'a>(&'a str);
+
+impl content::markdown::LinkResolver for NoLinks<'_> {
+    fn source_url(&self, _: &str) -> Option<String> {
+        None
+    }
+    fn asset_base(&self) -> &str {
+        "/"
+    }
+    fn source_dir(&self) -> &str {
+        self.0
+    }
+}
+
 /// The post in `source`; None for a draft or a file that does not parse
 /// (`microsocial check` names those).
 fn own_post(source: &content::Source) -> Option<OwnPost> {
@@ -85,10 +100,12 @@ fn own_post(source: &content::Source) -> Option<OwnPost> {
         return None;
     }
     let body = parsed.text.get(parsed.body_start..).unwrap_or("");
+    // The words without markdown; links are not followed for a preview.
+    let plain = content::markdown::render(body, &NoLinks(e.source_dir())).text;
     Some(OwnPost {
         date: e.date,
         title: e.title.clone(),
-        excerpt: content::excerpt(body, 400),
+        excerpt: content::excerpt(&plain, 400),
         friends_only: e.friends_only,
         dir: crate::site::entry_dir(e),
     })
