@@ -54,6 +54,9 @@ fn the_owner_runs_the_site_without_javascript() {
     let Some(driver) = driver_path() else { return };
     let ada = started("Ada");
     let bo = started("Bo");
+    // init's welcome post is a draft: Bo's first post is a real one.
+    bo.ok(&["new", "--title", "Hello from Bo", "First post."]);
+    bo.ok(&["publish"]);
     bo.ok(&["friends", "add", &ada.url()]);
     wait_until("Bo's request at Ada", || {
         ada.state_of(&bo).as_deref() == Some("incoming")
