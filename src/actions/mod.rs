@@ -4,6 +4,7 @@
 
 pub mod chat;
 pub mod friends;
+pub mod newpost;
 pub mod notifications;
 pub mod outbox;
 pub mod outcome;

@@ -64,6 +64,46 @@ pub fn hide(node: &Node, url: &str, hidden: bool) -> anyhow::Result<Outcome> {
     Ok(out)
 }
 
+/// Writes a reply to `url` as a new post (friends-only when the post it
+/// answers is), then publishes it like `microsocial publish`.
+pub fn answer(
+    root: &Path,
+    url: &str,
+    text: &str,
+    deploy: &super::publish::Deploy,
+) -> anyhow::Result<Outcome> {
+    let text = text.trim();
+    if text.is_empty() {
+        bail!("the reply is empty: write something first");
+    }
+    let target =
+        reply_to(root, Some(url))?.ok_or_else(|| anyhow!("no post to reply to was named"))?;
+    let post = super::newpost::Post {
+        title: None,
+        body: text,
+        tags: &[],
+        draft: false,
+        friends_only: false,
+        reply: Some(&target),
+    };
+    let path = super::newpost::write(root, &post)?;
+    let name = path
+        .strip_prefix(root)
+        .unwrap_or(&path)
+        .display()
+        .to_string();
+    let mut out = super::publish::publish(root, deploy)
+        .map_err(|e| anyhow!("{e:#} (the reply is saved in {name})"))?;
+    let private = if target.private {
+        ", friends only like the post it answers"
+    } else {
+        ""
+    };
+    out.done
+        .insert(0, format!("replied to {} in {name}{private}", target.url));
+    Ok(out)
+}
+
 /// Queues `reply` and `mention` messages for what the last builds published.
 pub fn announce(node: &Node, out: &mut Outcome) -> anyhow::Result<()> {
     let public = node.root.join("public");

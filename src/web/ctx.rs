@@ -41,6 +41,7 @@ impl Ctx<'_> {
             .unwrap_or_default();
         c.insert("flash", &flash);
         c.insert("zone", &view::zone_label());
+        c.insert("unread", &self.web.unread_now());
         c
     }
 

@@ -3,7 +3,9 @@
 
 use super::form::Form;
 use super::reply::{self, Reply};
-use super::screens::{chat, friends, login, settings, timeline};
+use super::screens::{
+    chat, conversation, friends, login, notifications, settings, timeline, webmentions,
+};
 use super::{auth, view, Ctx, Web};
 use tiny_http::Method;
 
@@ -88,6 +90,9 @@ fn get(ctx: &Ctx) -> Reply {
         "/chat/with" => chat::show(ctx),
         "/chat/clear" => chat::confirm_clear(ctx),
         "/settings" => settings::show(ctx),
+        "/notifications" => notifications::show(ctx),
+        "/webmentions" => webmentions::show(ctx),
+        "/thread" => conversation::show(ctx),
         p if p.starts_with("/view/") || p == "/view" => private_view(ctx),
         _ => reply::text(404, "No such page."),
     }
@@ -107,6 +112,12 @@ fn post(ctx: &Ctx) -> Reply {
         "/settings/revoke" => settings::revoke(ctx),
         "/settings/outbox/retry" => settings::outbox_retry(ctx),
         "/settings/outbox/drop" => settings::outbox_drop(ctx),
+        "/notifications/read" => notifications::read(ctx),
+        "/webmentions/approve" => webmentions::decide(ctx, true),
+        "/webmentions/reject" => webmentions::decide(ctx, false),
+        "/reply" => conversation::reply(ctx),
+        "/react" => conversation::react(ctx),
+        "/thread/hide" => conversation::hide(ctx),
         _ => reply::text(404, "No such action."),
     }
 }

@@ -16,6 +16,20 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("chats.html", include_str!("templates/chats.html")),
     ("chat.html", include_str!("templates/chat.html")),
     ("settings.html", include_str!("templates/settings.html")),
+    (
+        "unread_badge.html",
+        include_str!("templates/unread_badge.html"),
+    ),
+    (
+        "notifications.html",
+        include_str!("templates/notifications.html"),
+    ),
+    (
+        "webmentions.html",
+        include_str!("templates/webmentions.html"),
+    ),
+    ("thread.html", include_str!("templates/thread.html")),
+    ("entry_conv.html", include_str!("templates/entry_conv.html")),
 ];
 
 /// The navigation: (key, label, path). Empty slots belong to screens other
@@ -24,6 +38,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("timeline", "Timeline", "/home/"),
     ("friends", "Friends", "/home/friends"),
     ("chat", "Chat", "/home/chat"),
+    ("notifications", "Notifications", "/home/notifications"),
     ("settings", "Settings", "/home/settings"),
 ];
 
