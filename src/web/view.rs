@@ -51,6 +51,7 @@ fn tera() -> &'static Result<tera::Tera, String> {
         let mut t = tera::Tera::default();
         t.add_raw_templates(TEMPLATES.iter().copied())
             .map_err(|e| format!("{e:?}"))?;
+        t.register_filter("query", super::screens::conversation::query_filter);
         Ok(t)
     })
 }

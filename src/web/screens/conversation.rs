@@ -17,6 +17,18 @@ pub const QUICK: &[&str] = &["👍", "❤️", "😂", "🎉", "🤔", "🙏"];
 /// Replies deeper than this are shown at this depth (threads flatten).
 const MAX_DEPTH: usize = 3;
 
+/// Tera filter `query`: a value percent-encoded for a query string (this
+/// Tera is built without its `urlencode` filters).
+pub fn query_filter(
+    v: &tera::Value,
+    _: &HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let s = v
+        .as_str()
+        .ok_or_else(|| tera::Error::msg("`query` takes a string"))?;
+    Ok(tera::Value::String(enc(s)))
+}
+
 /// Where a form sends the owner back: a page of ours, never another site.
 fn back(ctx: &Ctx, default: &str) -> String {
     match ctx.form.get("back") {
