@@ -120,6 +120,13 @@ pub fn annotate(ctx: &Ctx, c: &mut tera::Context) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A friend's HTML as the timeline shows it: remote images only when
+/// `[federation] remote_images` allows them, then sanitised.
+fn friend_html(config: &Config, html: &str, base: &str) -> String {
+    let images = config.federation.remote_images;
+    sanitize::clean(&sanitize::clean_for_private_view(html, base, images), base)
+}
+
 /// How deep a reply sits under the post, flattened at `MAX_DEPTH`.
 fn depth(parents: &HashMap<&str, &str>, url: &str) -> usize {
     let mut at = url;
@@ -188,7 +195,7 @@ fn thread(ctx: &Ctx, url: &str) -> anyhow::Result<tera::Context> {
             Shown {
                 url: r.url.clone(),
                 author: r.author_name.clone(),
-                html: sanitize::clean(&r.content_html, &r.url),
+                html: friend_html(&config, &r.content_html, &r.url),
                 iso,
                 when,
                 depth: depth(&parents, &r.url),
