@@ -188,6 +188,29 @@ fn a_reply_and_a_reaction_from_the_web_reach_the_friend() {
     assert_inert(&page, "notifications");
     keep_for_validation("conv-notifications", &page);
     assert!(unread_badge(&page).is_some_and(|n| n != "0"), "{page}");
+    // A reply to a friends-only post is friends-only too.
+    a.ok(&["new", "--friends-only", "Ann whispers: a secret"]);
+    a.ok(&["publish"]);
+    let mut secret = String::new();
+    wait_until("Ann's friends-only post at Bo's", || {
+        let q = "SELECT id FROM friend_items WHERE private = 1";
+        b.db()
+            .query_row(q, [], |r| r.get::<_, String>(0))
+            .map(|id| secret = id)
+            .is_ok()
+    });
+    let r = bo.post(
+        "/home/reply",
+        &[("url", &secret), ("text", "Bo whispers back")],
+    );
+    assert!(note_after(&bo, &r).contains("friends only"));
+    let file = std::fs::read_dir(&posts)
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
+        .find(|s| s.contains("Bo whispers back"))
+        .expect("the friends-only reply's file");
+    assert!(file.contains("visibility = \"friends\""), "{file}");
+
     let unread = || -> i64 {
         a.db()
             .query_row(

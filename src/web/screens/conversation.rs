@@ -31,8 +31,21 @@ pub fn query_filter(
 
 /// Where a form sends the owner back: a page of ours, never another site.
 fn back(ctx: &Ctx, default: &str) -> String {
-    match ctx.form.get("back") {
-        Some(b) if b.starts_with("/home/") && !b.contains("//") && !b.contains('\\') => b.into(),
+    safe_back(ctx.form.get("back"), default)
+}
+
+/// `b` if it is a path under `/home/` that cannot leave this origin or
+/// break the `Location` header, else `default`.
+fn safe_back(b: Option<&str>, default: &str) -> String {
+    match b {
+        Some(b)
+            if b.starts_with("/home/")
+                && !b.contains("//")
+                && !b.contains('\\')
+                && !b.chars().any(char::is_control) =>
+        {
+            b.into()
+        }
         _ => default.into(),
     }
 }
@@ -220,4 +233,38 @@ fn thread(ctx: &Ctx, url: &str) -> anyhow::Result<tera::Context> {
     c.insert("back", &format!("/home/thread?url={}", enc(url)));
     c.insert("zone_name", config.site.timezone.name());
     Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_way_back_stays_under_home() {
+        let d = "/home/";
+        assert_eq!(
+            safe_back(Some("/home/thread?url=x"), d),
+            "/home/thread?url=x"
+        );
+        for bad in [
+            "https://evil.example/",
+            "//evil.example/home/",
+            "/home//evil.example",
+            "/home/\\evil",
+            "/home/x\r\nSet-Cookie: a=b",
+            "/other",
+        ] {
+            assert_eq!(safe_back(Some(bad), d), d, "{bad:?}");
+        }
+        assert_eq!(safe_back(None, d), d);
+        let v = query_filter(&tera::Value::from("a b&c/"), &HashMap::new()).unwrap();
+        assert_eq!(v, tera::Value::from("a+b%26c%2F"));
+        // r1 answers the post p; each next reply answers the one before.
+        let parents = HashMap::from([("r1", "p"), ("r2", "r1"), ("r3", "r2"), ("r4", "r3")]);
+        let depths: Vec<usize> = ["r1", "r2", "r3", "r4"]
+            .iter()
+            .map(|r| depth(&parents, r))
+            .collect();
+        assert_eq!(depths, [1, 2, 3, 3], "flattened beyond {MAX_DEPTH}");
+    }
 }
