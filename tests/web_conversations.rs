@@ -188,6 +188,17 @@ fn a_reply_and_a_reaction_from_the_web_reach_the_friend() {
     assert_inert(&page, "notifications");
     keep_for_validation("conv-notifications", &page);
     assert!(unread_badge(&page).is_some_and(|n| n != "0"), "{page}");
+    // Take the reaction back from the web.
+    let r = bo.post(
+        "/home/react",
+        &[("url", &parent), ("emoji", "👍"), ("op", "remove")],
+    );
+    assert!(note_after(&bo, &r).contains("Took back 👍"));
+    wait_until("the reaction gone at Ann's", || {
+        let q = "SELECT count(*) FROM reactions WHERE present = 1";
+        a.db().query_row(q, [], |r| r.get::<_, i64>(0)).unwrap() == 0
+    });
+
     // A reply to a friends-only post is friends-only too.
     a.ok(&["new", "--friends-only", "Ann whispers: a secret"]);
     a.ok(&["publish"]);
