@@ -118,6 +118,7 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             std::thread::sleep(KEEPALIVE);
             state.events.ping();
             state.web.ping();
+            state.web.check_unread();
         });
     }
     running.run(WORKERS, move |req| respond(req, &state));

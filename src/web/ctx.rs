@@ -45,6 +45,7 @@ impl Ctx<'_> {
             .unwrap_or_default();
         c.insert("flash", &flash);
         c.insert("zone", self.config.site.timezone.name());
+        c.insert("unread", &self.web.unread_now());
         c
     }
 

@@ -22,6 +22,7 @@
 mod auth;
 mod ctx;
 mod form;
+mod live;
 mod reply;
 mod routes;
 mod screens;
@@ -60,6 +61,8 @@ pub struct Web {
     /// Password attempts, per address and overall.
     logins: Windows,
     events: Events,
+    /// The unread count open pages were last told.
+    unread: Mutex<Option<i64>>,
 }
 
 /// Whether `path` (without query) belongs to the web interface.
@@ -86,6 +89,7 @@ impl Web {
             opts,
             logins: Windows::default(),
             events: Events::new(MAX_STREAMS),
+            unread: Mutex::new(None),
         })
     }
 

@@ -3,7 +3,10 @@
 
 use super::form::Form;
 use super::reply::{self, Reply};
-use super::screens::{chat, friends, login, posts, profile, settings, timeline};
+use super::screens::{
+    chat, conversation, friends, login, notifications, posts, profile, settings, timeline,
+    webmentions,
+};
 use super::{auth, view, Ctx, Web};
 use tiny_http::Method;
 
@@ -109,6 +112,9 @@ fn get(ctx: &Ctx) -> Reply {
         "/posts/delete" => posts::confirm_delete(ctx),
         "/profile" => profile::show(ctx),
         p if p.starts_with("/media/") => super::write::media(ctx, &p["/media".len()..]),
+        "/notifications" => notifications::show(ctx),
+        "/webmentions" => webmentions::show(ctx),
+        "/thread" => conversation::show(ctx),
         p if p.starts_with("/view/") || p == "/view" => private_view(ctx, &p["/view".len()..]),
         // The private view links its threads as /home/messages/NAME/.
         p if p.starts_with("/messages/") => private_view(ctx, p),
@@ -134,6 +140,12 @@ fn post(ctx: &Ctx) -> Reply {
         "/settings/outbox/retry" => settings::outbox_retry(ctx),
         "/settings/outbox/drop" => settings::outbox_drop(ctx),
         "/settings/rotate" => settings::rotate(ctx),
+        "/notifications/read" => notifications::read(ctx),
+        "/webmentions/approve" => webmentions::decide(ctx, true),
+        "/webmentions/reject" => webmentions::decide(ctx, false),
+        "/reply" => conversation::reply(ctx),
+        "/react" => conversation::react(ctx),
+        "/thread/hide" => conversation::hide(ctx),
         _ => reply::text(404, "No such action."),
     }
 }

@@ -20,6 +20,20 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("compose.html", include_str!("templates/compose.html")),
     ("posts.html", include_str!("templates/posts.html")),
     ("profile.html", include_str!("templates/profile.html")),
+    (
+        "unread_badge.html",
+        include_str!("templates/unread_badge.html"),
+    ),
+    (
+        "notifications.html",
+        include_str!("templates/notifications.html"),
+    ),
+    (
+        "webmentions.html",
+        include_str!("templates/webmentions.html"),
+    ),
+    ("thread.html", include_str!("templates/thread.html")),
+    ("entry_conv.html", include_str!("templates/entry_conv.html")),
 ];
 
 /// The navigation: (key, label, path). Empty slots belong to screens other
@@ -31,6 +45,7 @@ pub const NAV: &[(&str, &str, &str)] = &[
     ("friends", "Friends", "/home/friends"),
     ("chat", "Chat", "/home/chat"),
     ("profile", "Profile", "/home/profile"),
+    ("notifications", "Notifications", "/home/notifications"),
     ("settings", "Settings", "/home/settings"),
 ];
 
@@ -43,6 +58,7 @@ fn tera() -> &'static Result<tera::Tera, String> {
         let mut t = tera::Tera::default();
         t.add_raw_templates(TEMPLATES.iter().copied())
             .map_err(|e| format!("{e:?}"))?;
+        t.register_filter("query", super::screens::conversation::query_filter);
         Ok(t)
     })
 }

@@ -208,6 +208,7 @@ fn build(ctx: &Ctx) -> anyhow::Result<tera::Context> {
         .take(PER_PAGE)
         .collect();
     let mut c = ctx.page("timeline", "Timeline");
+    crate::web::screens::conversation::annotate(ctx, &mut c)?;
     c.insert("entries", &entries);
     c.insert("new_count", &new_count);
     c.insert("first", &(page == 1));
