@@ -253,3 +253,45 @@ fn browser_post_with_an_image_reaches_the_public_page_and_a_friends_timeline() {
     browser.go(&format!("{}home/media/{name}", b.url()));
     assert!(browser.title().contains(&name) || browser.source().contains("<img"));
 }
+
+/// Sends only the head of a large upload and reads what the server says
+/// before any body byte: 413 at once, or nothing yet (it waits for the body).
+fn head_only_upload(port: u16, cookie: Option<&str>, len: usize) -> Option<String> {
+    use std::io::{Read as _, Write as _};
+    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(2)))
+        .unwrap();
+    let cookie = cookie.map_or(String::new(), |c| format!("Cookie: {c}\r\n"));
+    write!(
+        tcp,
+        "POST /home/compose HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{cookie}\
+         Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {len}\r\n\r\n"
+    )
+    .unwrap();
+    let mut buf = [0u8; 512];
+    match tcp.read(&mut buf) {
+        Ok(n) if n > 0 => Some(String::from_utf8_lossy(&buf[..n]).into_owned()),
+        _ => None,
+    }
+}
+
+#[test]
+fn a_large_upload_is_read_only_from_a_signed_in_owner() {
+    let site = started("Ann");
+    let len = 5 * 1024 * 1024;
+    // Without a session (or with a forged one) the front refuses the body
+    // before reading it: a stranger cannot make the server take megabytes.
+    let anon = head_only_upload(site.port, None, len).expect("an answer at once");
+    assert!(anon.starts_with("HTTP/1.1 413"), "{anon}");
+    let forged = head_only_upload(
+        site.port,
+        Some(&format!("microsocial={}", "0".repeat(64))),
+        len,
+    )
+    .expect("an answer at once");
+    assert!(forged.starts_with("HTTP/1.1 413"), "{forged}");
+    // Signed in, the same head is accepted: the server waits for the body.
+    let owner = Owner::signed_in(site.root(), site.port);
+    let cookie = owner.cookie.clone().unwrap();
+    assert_eq!(head_only_upload(site.port, Some(&cookie), len), None);
+}

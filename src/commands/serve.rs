@@ -44,7 +44,12 @@ struct State {
 
 pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     // Bind before building: a busy port fails at once.
-    let front = Front::bind(&args.bind, Limits::new(crate::web::body_cap))?;
+    // serve's origin is plain http on its own address, so the cookie is
+    // never `__Host-` here.
+    let front = Front::bind(
+        &args.bind,
+        Limits::new(crate::web::body_cap(root, "http://")?),
+    )?;
     let addr = front.local_addr()?;
     let loopback = addr.ip().is_loopback();
     let serve_dir = root.join(".social").join("serve");

@@ -274,7 +274,11 @@ fn read_request(
         Err((status, why)) => return refused(tcp, status, &why),
     };
     let path = head.target.split('?').next().unwrap_or("/");
-    let cap = (limits.body_cap)(&head.method, path);
+    let cap = (limits.body_cap)(&super::limits::Asked {
+        method: &head.method,
+        path,
+        head: &head,
+    });
     if len > cap {
         let why = format!("the body is larger than {path} accepts ({cap} bytes)");
         return refused(tcp, 413, &why);
@@ -288,7 +292,7 @@ fn read_request(
         tcp.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
     }
     let mut body = buf.split_off(head.len);
-    let body_by = Instant::now() + limits.body_deadline;
+    let body_by = Instant::now() + limits.body_time(len as u64);
     while body.len() < len {
         match read_some(tcp, &mut body, len, body_by) {
             Ok(0) => return Ok(None),

@@ -6,8 +6,27 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-/// Largest body a route accepts, from (method, path).
-pub type BodyCap = fn(&str, &str) -> u64;
+/// What a body cap sees of a request, before any byte of its body is read.
+pub struct Asked<'a> {
+    pub method: &'a str,
+    /// Without the query.
+    pub path: &'a str,
+    pub(super) head: &'a super::message::Head,
+}
+
+impl Asked<'_> {
+    /// The values of header `name` (any case) that are valid UTF-8.
+    pub fn header<'b>(&'b self, name: &'b str) -> Vec<&'b str> {
+        self.head
+            .values(name)
+            .filter_map(|v| std::str::from_utf8(v).ok())
+            .collect()
+    }
+}
+
+/// Largest body a route accepts for a request. A cap may look at headers:
+/// the owner's uploads are large only with a valid session cookie.
+pub type BodyCap = Arc<dyn Fn(&Asked) -> u64 + Send + Sync>;
 /// Where the front reports the requests it refuses (the server's log).
 pub type Report = Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -19,8 +38,11 @@ pub struct Limits {
     pub max_per_ip: usize,
     /// Deadline for the whole request head, from accept.
     pub head_deadline: Duration,
-    /// Deadline for the whole body, from the end of the head.
+    /// Deadline for the whole body, from the end of the head; a body too
+    /// large to come in that time at `min_body_rate` gets the time it needs.
     pub body_deadline: Duration,
+    /// Slowest transfer a large body may take, in bytes per second.
+    pub min_body_rate: u64,
     /// Longest request head (request line and headers) in bytes.
     pub max_head: usize,
     /// Most header fields in one request.
@@ -32,13 +54,21 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// Defaults for a server whose routes take no body.
+    /// The body deadline for a body of `len` bytes.
+    pub fn body_time(&self, len: u64) -> Duration {
+        let needed = Duration::from_secs(len / self.min_body_rate.max(1));
+        self.body_deadline.max(needed)
+    }
+
+    /// Defaults; `body_cap` says what each route accepts.
     pub fn new(body_cap: BodyCap) -> Limits {
         Limits {
             max_connections: 256,
             max_per_ip: 32,
             head_deadline: Duration::from_secs(10),
             body_deadline: Duration::from_secs(10),
+            // A 10 MiB photo gets 160 s: a slow phone link, not a stalled one.
+            min_body_rate: 64 * 1024,
             max_head: 16 * 1024,
             max_headers: 64,
             write_timeout: Duration::from_secs(10),
@@ -106,8 +136,16 @@ mod tests {
     }
 
     #[test]
+    fn a_large_body_gets_the_time_a_slow_link_needs() {
+        let l = Limits::new(Arc::new(|_: &Asked| 0));
+        assert_eq!(l.body_time(0), Duration::from_secs(10));
+        assert_eq!(l.body_time(64 * 1024 * 5), Duration::from_secs(10));
+        assert_eq!(l.body_time(10 * 1024 * 1024), Duration::from_secs(160));
+    }
+
+    #[test]
     fn connection_caps_hold_per_ip_and_overall_and_free_on_drop() {
-        let mut limits = Limits::new(|_, _| 0);
+        let mut limits = Limits::new(Arc::new(|_: &Asked| 0));
         limits.max_connections = 3;
         limits.max_per_ip = 2;
         let open = Connections::default();

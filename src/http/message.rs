@@ -16,7 +16,7 @@ const DROPPED: [&str; 7] = [
     "upgrade",
 ];
 
-pub(super) struct Head {
+pub(crate) struct Head {
     pub(super) method: String,
     pub(super) target: String,
     pub(super) minor: u8,

@@ -113,7 +113,9 @@ impl Sidecar {
 
     /// Binds and serves until the process is stopped.
     pub fn run(self, bind: &str) -> anyhow::Result<()> {
-        let front = crate::http::Front::bind(bind, routes::limits())?;
+        let origin = crate::actions::sessions::sidecar_origin(&self.node.config)?;
+        let caps = crate::web::body_cap(&self.node.root, &origin)?;
+        let front = crate::http::Front::bind(bind, routes::limits(caps))?;
         let addr = front.local_addr()?;
         println!(
             "microsocial sidecar for {} listening on http://{addr}/",

@@ -3,25 +3,23 @@
 
 use super::{header, json, Sidecar};
 use crate::federation::protocol;
+use crate::http::limits::{Asked, BodyCap};
 use crate::http::Limits;
 use crate::webfiles as files;
 
 type Response = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
 
 /// `POST /inbox` takes one envelope at most, `POST /webmention` a small
-/// form, the owner interface its forms.
-fn body_cap(method: &str, path: &str) -> u64 {
-    match (method, path) {
+/// form, the owner interface its forms (and uploads, signed in).
+pub(super) fn limits(web: BodyCap) -> Limits {
+    let cap: BodyCap = std::sync::Arc::new(move |a: &Asked| match (a.method, a.path) {
         ("POST", "/inbox") => protocol::MAX_ENVELOPE as u64,
         ("POST", "/webmention") => crate::webmention::receive::MAX_FORM,
-        _ => crate::web::body_cap(method, path),
-    }
-}
-
-pub(super) fn limits() -> Limits {
+        _ => web(a),
+    });
     Limits {
         report: std::sync::Arc::new(|line| tracing::warn!("{line}")),
-        ..Limits::new(body_cap)
+        ..Limits::new(cap)
     }
 }
 

@@ -22,11 +22,19 @@ fn request_header<'a>(req: &'a tiny_http::Request, name: &'static str) -> Option
 
 /// The session cookie's value in the request, if any.
 pub fn cookie(req: &tiny_http::Request, https: bool) -> Option<String> {
-    let name = cookie_name(https);
-    req.headers()
+    let headers = req
+        .headers()
         .iter()
         .filter(|h| h.field.equiv("Cookie"))
-        .flat_map(|h| Cookie::split_parse(h.value.as_str().to_string()))
+        .map(|h| h.value.as_str());
+    cookie_in(headers, https)
+}
+
+/// The session cookie's value among `Cookie` header values.
+pub fn cookie_in<'a>(headers: impl Iterator<Item = &'a str>, https: bool) -> Option<String> {
+    let name = cookie_name(https);
+    headers
+        .flat_map(|h| Cookie::split_parse(h.to_string()))
         .flatten()
         .find(|c| c.name() == name)
         .map(|c| c.value().to_string())

@@ -31,7 +31,7 @@ mod write;
 
 use crate::federation::limit::Windows;
 use crate::http::events::Events;
-use crate::http::limits::Report;
+use crate::http::limits::{Asked, BodyCap, Report};
 use crate::store::Store;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -70,15 +70,31 @@ pub fn is_home(path: &str) -> bool {
     path == "/home" || path.starts_with("/home/")
 }
 
-/// Body cap for the front: forms under `/home/`, nothing else here.
-pub fn body_cap(method: &str, path: &str) -> u64 {
-    if method == "POST" && write::UPLOAD_PATHS.contains(&path) {
-        write::MAX_UPLOAD
-    } else if method == "POST" && is_home(path) {
-        MAX_FORM
-    } else {
-        0
-    }
+/// Body caps for the front: forms under `/home/`, and uploads only with a
+/// live session, so that nobody else can make the server read megabytes.
+/// It opens its own handle on the state database.
+pub fn body_cap(root: &Path, origin: &str) -> anyhow::Result<BodyCap> {
+    let store = Mutex::new(Store::open(root)?);
+    let https = origin.starts_with("https://");
+    Ok(std::sync::Arc::new(move |a: &Asked| {
+        if a.method != "POST" || !is_home(a.path) {
+            return 0;
+        }
+        if !write::UPLOAD_PATHS.contains(&a.path) {
+            return MAX_FORM;
+        }
+        let signed_in = auth::cookie_in(a.header("cookie").into_iter(), https)
+            .and_then(|c| {
+                let st = store.lock().unwrap_or_else(|p| p.into_inner());
+                crate::actions::sessions::check(&st, &c).ok().flatten()
+            })
+            .is_some();
+        if signed_in {
+            write::MAX_UPLOAD
+        } else {
+            MAX_FORM
+        }
+    }))
 }
 
 impl Web {

@@ -19,8 +19,8 @@ pub struct Fixture {
 }
 
 /// Fixtures take small form bodies only.
-fn fixture_cap(method: &str, _path: &str) -> u64 {
-    if method == "POST" {
+fn fixture_cap(a: &microsocial::http::limits::Asked) -> u64 {
+    if a.method == "POST" {
         4096
     } else {
         0
@@ -31,7 +31,7 @@ impl Fixture {
     pub fn start(route: impl Fn(&str, u16) -> Answer + Send + Sync + 'static) -> Fixture {
         let front = microsocial::http::Front::bind(
             "127.0.0.1:0",
-            microsocial::http::Limits::new(fixture_cap),
+            microsocial::http::Limits::new(Arc::new(fixture_cap)),
         )
         .unwrap();
         let port = front.local_addr().unwrap().port();
