@@ -388,12 +388,10 @@ impl Sidecar {
             publish_log: true,
             private_output: Some(self.node.root.join(".social").join("private")),
         };
-        let seq = || lock(&self.node.store).last_seq().unwrap_or(0);
-        let before = seq();
         match pipeline::build(&opts) {
             Ok(report) => {
                 tracing::info!("rebuilt: {report}");
-                if seq() > before {
+                if report.logged > 0 {
                     // A thread under one of our posts changed our log.
                     self.notify_friends();
                 }
