@@ -59,6 +59,27 @@ pub enum Command {
     /// Set the password the web interface's sign-in form accepts (asked
     /// without echo, or read from standard input), or remove it.
     Password(PasswordArgs),
+    /// Webmentions other sites sent: list, approve or reject.
+    Webmentions(WebmentionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WebmentionsArgs {
+    #[command(subcommand)]
+    pub action: Option<WebmentionsAction>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebmentionsAction {
+    /// One line per mention: ID, state, source and target (the default).
+    List,
+    /// Show a held mention like a reply (ID or its start).
+    Approve { id: String },
+    /// Hide a mention for good; re-sending it does not bring it back.
+    Reject { id: String },
 }
 
 #[derive(Debug, Args)]

@@ -243,6 +243,15 @@ impl SiteConfig {
         }
     }
 
+    /// This site's Webmention endpoint: the sidecar's, beside the inbox.
+    pub fn webmention_url(&self, federation: &FederationConfig) -> String {
+        let inbox = self.inbox_url(federation);
+        match inbox.rsplit_once('/') {
+            Some((dir, _)) => format!("{dir}/webmention"),
+            None => format!("{inbox}/webmention"),
+        }
+    }
+
     /// Absolute URL of the avatar: relative paths resolve against `base_url`.
     pub fn avatar_url(&self) -> Option<String> {
         self.avatar.as_ref().map(|a| {

@@ -26,4 +26,5 @@ pub mod store;
 pub mod timezone;
 pub mod web;
 pub mod webfiles;
+pub mod webmention;
 pub mod words;

@@ -21,6 +21,7 @@ mod plan;
 mod private_view;
 mod render;
 mod seal;
+mod webmentions;
 mod write;
 
 use cache::Cache;

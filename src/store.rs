@@ -25,6 +25,7 @@ mod outbox;
 mod reactions;
 mod replies;
 mod sessions;
+mod webmentions;
 
 pub use changelog::ChangeRow;
 pub use friends::Friend;
@@ -36,6 +37,7 @@ pub use outbox::OutMsg;
 pub use reactions::ReactionApplied;
 pub use replies::Reply;
 pub use sessions::Session;
+pub use webmentions::{Found, Webmention};
 
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()

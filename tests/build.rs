@@ -17,6 +17,10 @@ fn internal_links(html: &str) -> Vec<String> {
             .or_else(|| url.strip_prefix('/').map(|_| url));
         if let Some(p) = path {
             let p = p.split('#').next().unwrap().trim_start_matches('/');
+            // The sidecar's Webmention endpoint, not a file of the build.
+            if p == "webmention" {
+                continue;
+            }
             out.push(if p.is_empty() || p.ends_with('/') {
                 format!("{p}index.html")
             } else {

@@ -11,6 +11,7 @@ pub mod publish;
 pub mod react;
 pub mod replies;
 pub mod sessions;
+pub mod webmentions;
 
 pub use outcome::{Attempt, Outcome, Sent};
 

@@ -1,7 +1,8 @@
-//! `publish` (build, deploy, notify) and `notify`.
+//! `publish` (build, deploy, queue Webmentions, notify) and `notify`.
 
-use super::{deliver, rebuild, Outcome};
+use super::{deliver, rebuild, Attempt, Outcome, Sent};
 use crate::federation::friends::Node;
+use crate::federation::outbox::lock;
 use std::path::Path;
 
 /// Runs a deploy command in the site root (the front end supplies it, so
@@ -18,6 +19,12 @@ pub fn publish(root: &Path, deploy: &Deploy) -> anyhow::Result<Outcome> {
         deploy(root, cmd).map_err(|e| anyhow::anyhow!("{e:#}; friends were not notified"))?;
         out.done.push("deployed".into());
     }
+    // After the deploy, so the pages the Webmentions name are live.
+    let site = &node.config.site.base_url;
+    let mentions = crate::webmention::send::queue_new_posts(&mut lock(&node.store), site)?;
+    if mentions > 0 {
+        out.done.push(format!("{mentions} Webmention(s) queued"));
+    }
     notify_with(&node, out)
 }
 
@@ -29,6 +36,19 @@ pub fn notify(root: &Path) -> anyhow::Result<Outcome> {
 fn notify_with(node: &Node, mut out: Outcome) -> anyhow::Result<Outcome> {
     out.enqueued = node.notify_all()?;
     super::replies::announce(node, &mut out)?;
-    out.sent = deliver(node)?;
+    let (mentions, sent) = deliver(node)?
+        .into_iter()
+        .partition(|s| s.kind == crate::webmention::send::KIND);
+    out.sent = sent;
+    // A page without an endpoint is common and no friend's refusal: said, not failed.
+    out.done.extend(mentions.iter().map(mention_line));
     Ok(out)
+}
+
+fn mention_line(s: &Sent) -> String {
+    match &s.attempt {
+        Attempt::Delivered => format!("Webmention sent to {}", s.to),
+        Attempt::Queued { reason } => format!("Webmention to {} queued for retry: {reason}", s.to),
+        Attempt::Refused { reason } => format!("Webmention to {} not sent: {reason}", s.to),
+    }
 }

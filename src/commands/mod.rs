@@ -18,6 +18,7 @@ mod replies;
 mod serve;
 mod sidecar;
 mod status;
+mod webmentions;
 
 use crate::cli::{Cli, Command};
 use crate::problem::Problems;
@@ -48,6 +49,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Replies(args) => replies::run(&root, args),
                 Command::Login(args) => login::run(&root, args),
                 Command::Password(args) => password::run(&root, args),
+                Command::Webmentions(args) => webmentions::run(&root, args),
                 Command::Init(_) => unreachable!("handled above"),
             }
         }

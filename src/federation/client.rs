@@ -122,7 +122,12 @@ impl Client {
         Client { agent }
     }
 
-    fn check_url(url: &str) -> anyhow::Result<()> {
+    /// The guarded agent, for fetches of other shapes (Webmention).
+    pub(crate) fn agent(&self) -> &ureq::Agent {
+        &self.agent
+    }
+
+    pub(crate) fn check_url(url: &str) -> anyhow::Result<()> {
         if !(url.starts_with("https://") || url.starts_with("http://")) {
             bail!("refusing to fetch `{url}`: only http and https URLs are allowed");
         }
@@ -198,7 +203,7 @@ impl Client {
 }
 
 /// Our resolver's refusal of a private address, if that is what failed.
-fn blocked(t: &ureq::Transport) -> Option<&std::io::Error> {
+pub(crate) fn blocked(t: &ureq::Transport) -> Option<&std::io::Error> {
     let io = std::error::Error::source(t)?.downcast_ref::<std::io::Error>()?;
     (io.kind() == std::io::ErrorKind::PermissionDenied).then_some(io)
 }
@@ -249,7 +254,7 @@ pub fn parse_retry_after(v: &str) -> Option<Duration> {
     )
 }
 
-fn read_capped(resp: ureq::Response, limit: u64) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn read_capped(resp: ureq::Response, limit: u64) -> anyhow::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     resp.into_reader().take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {

@@ -77,6 +77,9 @@ fn jitter() -> f64 {
 
 /// Sends one attempt of `m` (fresh `sent` and signature, same id).
 pub fn attempt(client: &Client, me: &Me, m: &OutMsg) -> Delivery {
+    if m.kind == crate::webmention::send::KIND {
+        return crate::webmention::send::attempt(client, m);
+    }
     let body: serde_json::Value = match serde_json::from_str(&m.body) {
         Ok(b) => b,
         Err(e) => return Delivery::Refused(format!("stored body is damaged: {e}")),

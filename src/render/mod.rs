@@ -185,6 +185,7 @@ fn base_context(site: &Site, base_path: &str) -> Context {
             "timeline": format!("{base_path}timeline/"),
             "friends": format!("{base_path}friends/"),
             "discovery": format!("{base_path}.well-known/microsocial.json"),
+            "webmention": cfg.webmention_url(&site.config.federation),
         }),
     );
     let nav: Vec<_> = site

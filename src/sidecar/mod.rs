@@ -1,12 +1,14 @@
 //! The federation sidecar: a small tiny_http server with `POST /inbox`,
-//! `GET /health` and optionally the built site, plus three workers — one
-//! pulls friends' feeds, one rebuilds the site, one drains the outbox.
+//! `POST /webmention`, `GET /health` and optionally the built site, plus
+//! workers: one pulls friends' feeds, one rebuilds the site, one drains the
+//! outbox, one verifies Webmentions.
 
 pub mod log;
 pub mod reload;
 mod replies;
 mod routes;
 pub mod verify;
+mod webmention;
 
 use crate::federation::friends::Node;
 use crate::federation::inbox::{self, Accepted, Outcome, PendingRequest};
@@ -62,6 +64,7 @@ pub struct Sidecar {
     log: log::Logger,
     limits: InboxLimits,
     verify: verify::Queue<PendingRequest>,
+    mentions: webmention::Mentions,
     /// The owner interface under `/home/`.
     web: crate::web::Web,
 }
@@ -104,6 +107,7 @@ impl Sidecar {
             log,
             limits: InboxLimits::default(),
             verify: verify::Queue::new(verify::QUEUE),
+            mentions: webmention::Mentions::default(),
         })
     }
 
@@ -147,6 +151,10 @@ impl Sidecar {
         {
             let me = Arc::clone(&me);
             handles.push(std::thread::spawn(move || me.rebuild_loop()));
+        }
+        {
+            let me = Arc::clone(&me);
+            handles.push(std::thread::spawn(move || me.webmention_loop()));
         }
         {
             let me = Arc::clone(&me);

@@ -6,12 +6,15 @@ use crate::federation::protocol;
 use crate::http::Limits;
 use crate::webfiles as files;
 
-/// `POST /inbox` takes one envelope at most; the owner interface its forms.
+type Response = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
+
+/// `POST /inbox` takes one envelope at most, `POST /webmention` a small
+/// form, the owner interface its forms.
 fn body_cap(method: &str, path: &str) -> u64 {
-    if method == "POST" && path == "/inbox" {
-        protocol::MAX_ENVELOPE as u64
-    } else {
-        crate::web::body_cap(method, path)
+    match (method, path) {
+        ("POST", "/inbox") => protocol::MAX_ENVELOPE as u64,
+        ("POST", "/webmention") => crate::webmention::receive::MAX_FORM,
+        _ => crate::web::body_cap(method, path),
     }
 }
 
@@ -23,6 +26,21 @@ pub(super) fn limits() -> Limits {
 }
 
 impl Sidecar {
+    /// HTML pages name the Webmention endpoint in a `Link` header too.
+    fn advertise_webmention(&self, page: Response) -> Response {
+        let html = page
+            .headers()
+            .iter()
+            .any(|h| h.field.equiv("Content-Type") && h.value.as_str().starts_with("text/html"));
+        if !html {
+            return page;
+        }
+        let live = self.settings();
+        let endpoint = live.config.site.webmention_url(&live.config.federation);
+        let link = format!("<{endpoint}>; rel=\"webmention\"");
+        page.with_header(files::header_value("Link", &link))
+    }
+
     pub(super) fn handle(&self, mut req: tiny_http::Request) {
         let url = req.url().split('?').next().unwrap_or("/").to_string();
         if crate::web::is_home(&url) {
@@ -43,6 +61,8 @@ impl Sidecar {
                 }
             }
             (_, "/inbox") => json(405, &protocol::error_body("method_not_allowed", "POST envelopes to /inbox")),
+            (tiny_http::Method::Post, "/webmention") => self.webmention(&mut req),
+            (_, "/webmention") => json(405, &protocol::error_body("method_not_allowed", "POST a form to /webmention")),
             (tiny_http::Method::Get | tiny_http::Method::Head, "/health") => json(
                 200,
                 &serde_json::to_vec(&serde_json::json!({
@@ -51,7 +71,8 @@ impl Sidecar {
                 .unwrap_or_default(),
             ),
             (tiny_http::Method::Get | tiny_http::Method::Head, _) if self.settings().config.sidecar.serve_public => {
-                files::serve(&self.output, &url, header(&req, "If-None-Match").as_deref())
+                let page = files::serve(&self.output, &url, header(&req, "If-None-Match").as_deref());
+                self.advertise_webmention(page)
             }
             _ => json(404, &protocol::error_body("not_found", "no such endpoint")),
         };

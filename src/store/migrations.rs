@@ -47,6 +47,11 @@ const MIGRATIONS: &[Migration] = &[
         what: "notifications, replies to our posts, reactions",
         sql: V6_CONVERSATIONS,
     },
+    Migration {
+        version: 7,
+        what: "received Webmentions, and how far publish has sent them",
+        sql: V7_WEBMENTIONS,
+    },
 ];
 
 /// The schema version this build writes.
@@ -258,6 +263,33 @@ CREATE TABLE login_tokens (
     hash TEXT PRIMARY KEY,        -- SHA-256 of the token, hex
     expires INTEGER NOT NULL
 );
+";
+
+const V7_WEBMENTIONS: &str = "
+-- One row per (source, target): a re-sent mention updates it.
+CREATE TABLE webmentions (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    -- queued (waiting for verification), verified, refused (see reason).
+    state TEXT NOT NULL CHECK (state IN ('queued', 'verified', 'refused')),
+    -- The owner's word: NULL (undecided), approved or rejected.
+    decision TEXT CHECK (decision IN ('approved', 'rejected')),
+    reason TEXT,
+    kind TEXT NOT NULL DEFAULT 'mention',
+    author_name TEXT,
+    author_url TEXT,
+    content TEXT,
+    published TEXT,
+    received INTEGER NOT NULL,
+    checked INTEGER,
+    UNIQUE (source, target)
+);
+CREATE INDEX webmentions_state ON webmentions (state, received);
+-- Publish sends Webmentions for changes after this seq; posts published
+-- before this version are not announced again.
+INSERT OR REPLACE INTO site_meta (key, value)
+    SELECT 'webmention_sent_seq', COALESCE(MAX(seq), 0) FROM changes;
 ";
 
 #[cfg(test)]

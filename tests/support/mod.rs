@@ -1,6 +1,7 @@
 //! Shared harness for tests that run real sites and sidecars on 127.0.0.1.
 #![allow(dead_code)]
 
+pub mod fixture;
 pub mod web;
 
 use microsocial::federation::{keys, protocol};
