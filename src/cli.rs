@@ -22,6 +22,9 @@ pub enum Command {
     Init(InitArgs),
     /// Write a new post into content/posts/ and print its path.
     New(NewArgs),
+    /// Delete a post (its folder too, with its images); `publish` then
+    /// tells friends.
+    Delete(DeleteArgs),
     /// Render the site into public/ (or --output).
     Build(BuildArgs),
     /// Build, serve on localhost, rebuild on change and reload open pages.
@@ -100,6 +103,15 @@ pub struct PasswordArgs {
     /// Remove the password: only sign-in links work then.
     #[arg(long)]
     pub remove: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// The post's file: content/posts/NAME.md or content/posts/NAME/index.md.
+    pub path: PathBuf,
+    /// Really delete (without it, only says what would go).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]
@@ -244,8 +256,9 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:1111", value_name = "ADDR")]
     pub bind: String,
-    /// Include draft posts.
-    #[arg(long)]
+    /// Accepted for old scripts: `serve` always shows drafts (marked as
+    /// such), since its preview never reaches friends.
+    #[arg(long, hide = true)]
     pub drafts: bool,
 }
 

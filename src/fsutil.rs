@@ -253,3 +253,16 @@ impl Lock {
         Ok(Lock(file))
     }
 }
+
+/// `.social/` under the site root: state, keys and private builds.
+pub fn private_dir(root: &Path) -> std::path::PathBuf {
+    root.join(".social")
+}
+
+/// A fresh random 128-bit id as 32 hex digits: message ids, temporary
+/// names, secrets (two of them for 256 bits).
+pub fn new_id() -> anyhow::Result<String> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+}

@@ -24,6 +24,8 @@ pub mod site;
 pub mod siteurl;
 pub mod store;
 pub mod timezone;
+pub mod upload;
+pub mod vcs;
 pub mod web;
 pub mod webfiles;
 pub mod webmention;

@@ -101,7 +101,7 @@ fn plan_outputs(
         None
     };
     if let Some(sealer) = &sealer {
-        plan::sealed_items(sealer, &loaded.site, keys, fps, &mut items);
+        plan::sealed_items(sealer, loaded, keys, fps, &mut items)?;
     }
     let change_log = if opts.publish_log {
         changelog::plan(

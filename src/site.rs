@@ -34,6 +34,10 @@ pub struct FriendInfo {
     pub url: String,
     pub name: String,
     pub avatar: Option<String>,
+    /// A line about them, from their discovery document.
+    pub bio: Option<String>,
+    /// When the friendship began (first contact).
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A friend's post cached by the sidecar (already sanitised once); render

@@ -50,10 +50,15 @@ pub struct Store {
 }
 
 impl Store {
+    /// The folder that holds the database (`.social/`).
+    pub fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
     /// Opens (creating if needed) the state database of the site at `root`.
     pub fn open(root: &Path) -> anyhow::Result<Store> {
-        let dir = crate::federation::keys::private_dir(root);
-        crate::federation::keys::create_private_dir(&dir)?;
+        let dir = crate::fsutil::private_dir(root);
+        crate::fsutil::create_closed_dir(&dir)?;
         let path = dir.join("state.db");
         let conn =
             Connection::open(&path).with_context(|| format!("cannot open {}", path.display()))?;

@@ -179,12 +179,7 @@ fn errors_name_the_problem_once() {
     let host = dead.trim_start_matches("http://").trim_end_matches('/');
     assert_eq!(err.matches(host).count(), 1, "{err}");
 
-    let cfg = a.root().join("social.toml");
-    let strict = std::fs::read_to_string(&cfg).unwrap().replace(
-        "allow_private_addresses = true",
-        "allow_private_addresses = false",
-    );
-    std::fs::write(&cfg, strict).unwrap();
+    a.refuse_private_addresses();
     let (_, err) = text(&a.run(&["friends", "add", &dead]));
     assert!(
         err.contains("blocked") && err.contains("allow_private_addresses"),
@@ -366,9 +361,14 @@ fn private_folders_made_by_an_older_version_are_closed() {
 #[test]
 fn actions_neither_print_nor_exit() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/actions");
-    for e in std::fs::read_dir(&dir).unwrap() {
-        let path = e.unwrap().path();
-        let code = std::fs::read_to_string(&path).unwrap();
+    // Walks sub-folders too (`actions/post/`).
+    for e in walkdir::WalkDir::new(&dir) {
+        let e = e.unwrap();
+        if !e.file_type().is_file() {
+            continue;
+        }
+        let path = e.path();
+        let code = std::fs::read_to_string(path).unwrap();
         for banned in [
             "println!",
             "eprintln!",

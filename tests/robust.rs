@@ -146,16 +146,7 @@ fn strangers_pointing_at_a_tarpit_do_not_starve_the_workers() {
 #[test]
 fn strangers_get_a_generic_answer_and_the_detail_is_logged() {
     let mut a = Site::new("Ann");
-    let cfg = a.root().join("social.toml");
-    let text = std::fs::read_to_string(&cfg).unwrap();
-    std::fs::write(
-        &cfg,
-        text.replace(
-            "allow_private_addresses = true",
-            "allow_private_addresses = false",
-        ),
-    )
-    .unwrap();
+    a.refuse_private_addresses();
     a.start();
     let from = format!("http://localhost:{}/", free_port());
     let (raw, sig) = friend_request(&from, &a, &SigningKey::from_bytes(&[7; 32]));

@@ -335,4 +335,11 @@ fn home_follows_messages_that_the_sidecar_receives() {
     wait_for("the chat screen to show it", || {
         owner.get("/home/chat").body.contains("1 unread")
     });
+    // The private view's own thread links work under /home/ too.
+    let page = view();
+    let at = page.find("href=\"/home/messages/").expect("a thread link") + 6;
+    let link = &page[at..at + page[at..].find('"').unwrap()];
+    let thread = owner.get(link);
+    assert_eq!(thread.status, 200, "{link}");
+    assert!(thread.body.contains("kettle-sidecar-15"), "{link}");
 }

@@ -17,6 +17,7 @@ const ENVELOPE: &str = "envelope-signature.json";
 const MESSAGE: &str = "sealed-message.json";
 const POST: &str = "friends-only-post.json";
 const EPOCH: &str = "epoch-key-wrap.json";
+const FILE: &str = "friends-only-file.json";
 
 fn path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -193,11 +194,30 @@ fn epoch_key_wrap_vector() {
 }
 
 #[test]
+fn friends_only_file_vector() {
+    let v = load(FILE);
+    let group = identity(&v, "group_identity");
+    let blob = unhex(s(&v, "blob_hex"));
+    let plain = unhex(s(&v, "file_hex"));
+    // The post's container: 0x01 ‖ u32 epoch ‖ u16 buckets ‖ sealed.
+    assert_eq!(hex(&blob[..7]), s(&v, "header_hex"));
+    let at = private::post_epoch(&blob).unwrap();
+    assert_eq!(u64::from(at.epoch), v["epoch"].as_u64().unwrap());
+    assert_eq!(u64::from(at.buckets), v["buckets"].as_u64().unwrap());
+    assert_eq!(private::open_file(&blob, &group).unwrap(), plain);
+    // The signed post names it by the SHA-256 of the plain bytes.
+    let sha = microsocial::federation::media::sha256_hex(&plain);
+    assert_eq!(sha, s(&v, "sha256_hex"));
+    assert!(s(&v, "reference").ends_with(&format!("#sha256={sha}")));
+    assert!(s(&v, "content_html").contains(s(&v, "reference")));
+}
+
+#[test]
 fn protocol_md_links_every_vector() {
     let doc =
         std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("PROTOCOL.md"))
             .unwrap();
-    for name in [ENVELOPE, MESSAGE, POST, EPOCH] {
+    for name in [ENVELOPE, MESSAGE, POST, EPOCH, FILE] {
         assert!(
             doc.contains(&format!("(tests/vectors/{name})")),
             "PROTOCOL.md does not link {name}"
@@ -225,6 +245,46 @@ fn write_vectors() {
     write_message();
     write_post();
     write_epoch();
+    write_file();
+}
+
+#[test]
+#[ignore = "writes tests/vectors/friends-only-file.json"]
+fn write_file_vector() {
+    write_file();
+}
+
+fn write_file() {
+    let group = age::x25519::Identity::generate();
+    let at = private::EpochRef {
+        epoch: 3,
+        buckets: 2,
+    };
+    // A 1×1 PNG.
+    let png = unhex(
+        "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478\
+         9c63f8cfc0f01f00050001ff89993d1d0000000049454e44ae426082",
+    );
+    let blob = private::seal_file(&png, &group.to_public(), at).unwrap();
+    let sha = microsocial::federation::media::sha256_hex(&png);
+    let reference = format!(
+        "https://ann.example/federation/private/9c1f0e7a5b3d2c4e6f8091a2b3c4d5e6.age#sha256={sha}"
+    );
+    write(
+        FILE,
+        &json!({
+            "description": "PROTOCOL.md 10.6: a file (image) of a friends-only post, sealed to an epoch's group key",
+            "group_identity": secret(&group),
+            "epoch": at.epoch,
+            "buckets": at.buckets,
+            "file_hex": hex(&png),
+            "sha256_hex": sha,
+            "reference": reference,
+            "content_html": format!("<p><img src=\"{reference}\" alt=\"dot\"></p>"),
+            "header_hex": hex(&blob[..7]),
+            "blob_hex": hex(&blob),
+        }),
+    );
 }
 
 fn write_envelope() {

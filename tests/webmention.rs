@@ -185,16 +185,7 @@ fn a_source_on_a_private_address_is_never_fetched() {
     let (mut ann, post) = site_with_post("");
     // This site refuses private addresses, as every real one does.
     ann.stop();
-    let cfg = ann.root().join("social.toml");
-    let text = std::fs::read_to_string(&cfg).unwrap();
-    std::fs::write(
-        &cfg,
-        text.replace(
-            "allow_private_addresses = true",
-            "allow_private_addresses = false",
-        ),
-    )
-    .unwrap();
+    ann.refuse_private_addresses();
     ann.start();
     // A listener that only counts connections.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

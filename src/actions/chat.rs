@@ -31,11 +31,11 @@ pub fn clear(node: &Node, who: &str) -> anyhow::Result<Outcome> {
 /// while it has one, else by sending its text again as a new message.
 pub fn retry(node: &Node, who: &str, id: &str) -> anyhow::Result<Outcome> {
     let f = node.find(who)?;
-    let queued = crate::federation::outbox::lock(&node.store).find_outbox(id)?;
+    let queued = lock(&node.store).find_outbox(id)?;
     if queued.is_some_and(|m| m.recipient == f.url) {
         return super::outbox::retry(node, id);
     }
-    let text = crate::federation::outbox::lock(&node.store)
+    let text = lock(&node.store)
         .messages(&f.url)?
         .into_iter()
         .find(|m| m.id == id && m.direction == "out")

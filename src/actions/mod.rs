@@ -4,9 +4,12 @@
 
 pub mod chat;
 pub mod friends;
+pub mod keys;
 pub mod notifications;
 pub mod outbox;
 pub mod outcome;
+pub mod post;
+pub mod profile;
 pub mod publish;
 pub mod react;
 pub mod replies;

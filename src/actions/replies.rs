@@ -68,6 +68,39 @@ pub fn hide(node: &Node, url: &str, hidden: bool) -> anyhow::Result<Outcome> {
     Ok(out)
 }
 
+/// Writes a reply to `url` as a new post (friends-only when the post it
+/// answers is), then publishes it like the Post button.
+pub fn answer(
+    root: &Path,
+    url: &str,
+    text: &str,
+    hooks: &super::post::Hooks,
+) -> anyhow::Result<Outcome> {
+    let text = text.trim();
+    if text.is_empty() {
+        bail!("the reply is empty: write something first");
+    }
+    let target =
+        reply_to(root, Some(url))?.ok_or_else(|| anyhow!("no post to reply to was named"))?;
+    let draft = super::post::Draft {
+        body: text.to_string(),
+        friends_only: target.private,
+        reply_to: Some(target.url.clone()),
+        ..super::post::Draft::default()
+    };
+    let written = super::post::create(root, &draft)?;
+    let mut out = super::post::publish(root, &written, hooks)
+        .map_err(|e| anyhow!("{e:#} (the reply is saved: {})", written.summary))?;
+    let private = if target.private {
+        ", friends only like the post it answers"
+    } else {
+        ""
+    };
+    out.done
+        .insert(0, format!("replied to {}{private}", target.url));
+    Ok(out)
+}
+
 /// Queues `reply` and `mention` messages for what the last builds published.
 pub fn announce(node: &Node, out: &mut Outcome) -> anyhow::Result<()> {
     let public = node.root.join("public");

@@ -122,6 +122,18 @@ pub fn revoke_all(store: &Store) -> anyhow::Result<usize> {
     store.revoke_all_sessions()
 }
 
+/// Changes the password from the web interface: when one is set, the
+/// current one must be given, so a stolen session cannot lock the owner
+/// out or keep a way back in after it is revoked.
+pub fn change_password(store: &Store, current: &str, new: &str) -> anyhow::Result<()> {
+    if let Some(phc) = store.password_hash()? {
+        if !verify_password(current, &phc)? {
+            anyhow::bail!("the current password is wrong; nothing changed");
+        }
+    }
+    set_password(store, Some(new))
+}
+
 /// Sets the password the sign-in form accepts (argon2id), or removes it.
 pub fn set_password(store: &Store, password: Option<&str>) -> anyhow::Result<()> {
     let phc = match password {
@@ -202,6 +214,14 @@ mod tests {
             .unwrap()
             .is_none());
         assert!(sign_in_with_password(&s, "correct horse battery", "pw")
+            .unwrap()
+            .is_some());
+        assert!(change_password(&s, "wrong password!", "another long one").is_err());
+        assert!(sign_in_with_password(&s, "another long one", "pw")
+            .unwrap()
+            .is_none());
+        change_password(&s, "correct horse battery", "another long one").unwrap();
+        assert!(sign_in_with_password(&s, "another long one", "pw")
             .unwrap()
             .is_some());
     }

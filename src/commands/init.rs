@@ -45,7 +45,7 @@ pub fn run(args: &InitArgs, root: Option<&Path>) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&posts)
         .with_context(|| format!("cannot create {}", posts.display()))?;
     let welcome = format!(
-        "+++\ntitle = \"Hello, world\"\ndate = {}\ntags = [\"meta\"]\n+++\n\nThis site is mine: the posts are markdown files in `content/posts/`, and `microsocial build` turns them into plain HTML that any static host can serve.\n\nWrite the next post with `microsocial new \"text\"` and watch it appear with `microsocial serve`.\n",
+        "+++\ntitle = \"Hello, world\"\ndate = {}\ntags = [\"meta\"]\n# A draft: `microsocial serve` shows it, `build` leaves it out and no\n# friend ever receives it. Delete this line to publish it, or delete the file.\ndraft = true\n+++\n\nThis site is mine: the posts are markdown files in `content/posts/`, and `microsocial build` turns them into plain HTML that any static host can serve.\n\nWrite the next post with `microsocial new \"text\"` and watch it appear with `microsocial serve`.\n",
         now.format("%Y-%m-%dT%H:%M:%S%:z")
     );
     let files = [

@@ -3,6 +3,7 @@
 mod build;
 mod chat;
 mod check;
+mod delete;
 mod friends;
 mod init;
 mod keys;
@@ -33,6 +34,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let root = site_root(cli.root)?;
             match command {
                 Command::New(args) => new::run(&root, args),
+                Command::Delete(args) => delete::run(&root, args),
                 Command::Build(args) => build::run(&root, args),
                 Command::Serve(args) => serve::run(&root, args),
                 Command::Check(args) => check::run(&root, args),

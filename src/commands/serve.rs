@@ -67,7 +67,9 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let opts = Options {
         root: root.to_path_buf(),
         output: state.output.clone(),
-        drafts: args.drafts,
+        // The preview shows drafts (the welcome post is one), marked as
+        // drafts; it is never published to friends (`publish_log: false`).
+        drafts: true,
         force: false,
         base_url: Some(format!("http://{addr}/")),
         publish_log: false,
@@ -116,6 +118,7 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             std::thread::sleep(KEEPALIVE);
             state.events.ping();
             state.web.ping();
+            state.web.check_unread();
         });
     }
     running.run(WORKERS, move |req| respond(req, &state));

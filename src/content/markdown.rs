@@ -76,6 +76,12 @@ pub fn render(body: &str, links: &dyn LinkResolver) -> Rendered {
                     id,
                 })
             }
+            // pulldown-cmark's boxes have no accessible name (WCAG 4.1.2).
+            Event::TaskListMarker(done) => Event::InlineHtml(CowStr::from(if done {
+                "<input disabled=\"\" type=\"checkbox\" checked aria-label=\"done\">\n"
+            } else {
+                "<input disabled=\"\" type=\"checkbox\" aria-label=\"to do\">\n"
+            })),
             other => other,
         };
         if let Event::Text(t) | Event::Code(t) = &event {
@@ -216,6 +222,21 @@ mod tests {
         assert!(r.html.contains("<del>x</del>"));
         assert!(r.html.contains("checkbox"));
         assert!(r.html.contains("footnote-definition"));
+    }
+
+    #[test]
+    fn task_list_boxes_have_names_for_screen_readers() {
+        let r = render("- [x] bread\n- [ ] butter\n", &Links);
+        assert!(
+            r.html.contains("checked aria-label=\"done\">\nbread"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("aria-label=\"to do\">\nbutter"),
+            "{}",
+            r.html
+        );
     }
 
     #[test]

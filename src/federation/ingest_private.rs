@@ -107,10 +107,16 @@ fn open_private(
         }
     };
     let author = protocol::decode_key(&friend.signing_key).map_err(|e| anyhow!(e))?;
-    let item = private::open_post(&blob, &group, &author)?;
+    let mut item = private::open_post(&blob, &group, &author)?;
     if !item.url.starts_with(&friend.url) {
         bail!("friends-only post claims a URL outside {}", friend.url);
     }
+    // Its images are sealed files beside it: open them into .social/media/.
+    let media = lock(store).dir().join(super::media::DIR);
+    let (html, requests) =
+        super::media::open_all(&media, client, &prefix, &group, &item.content_html);
+    item.content_html = html;
+    report.requests += requests;
     let published =
         chrono::DateTime::parse_from_rfc3339(&item.published).map_err(|_| anyhow!("bad date"))?;
     let stored = FriendItem {

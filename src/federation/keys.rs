@@ -34,9 +34,7 @@ impl Keys {
     }
 }
 
-pub fn private_dir(root: &Path) -> PathBuf {
-    root.join(".social")
-}
+pub use crate::fsutil::private_dir;
 
 pub fn keys_dir(root: &Path) -> PathBuf {
     private_dir(root).join("keys")

@@ -13,6 +13,7 @@ mod ingest_private;
 pub mod keyfile;
 pub mod keys;
 pub mod limit;
+pub mod media;
 pub mod mention;
 pub mod outbox;
 pub mod private;
@@ -67,6 +68,7 @@ pub fn discovery(config: &Config, keys: &keys::Keys) -> protocol::Discovery {
         inbox: config.site.inbox_url(&config.federation),
         feed: format!("{base}{}", protocol::FEED_PATH),
         avatar: config.site.avatar_url(),
+        bio: config.site.bio.clone(),
         keys: protocol::PublicKeys {
             signing: keys.signing_public(),
             encryption: keys.encryption_public(),
@@ -75,9 +77,4 @@ pub fn discovery(config: &Config, keys: &keys::Keys) -> protocol::Discovery {
     }
 }
 
-/// A fresh random 128-bit message id as 32 hex digits.
-pub fn new_id() -> anyhow::Result<String> {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
-}
+pub use crate::fsutil::new_id;

@@ -130,13 +130,36 @@ pub fn seal_post(
         item: item_json,
         sig,
     })?;
-    let sealed = seal(std::slice::from_ref(group), &plain)?;
-    let mut out = Vec::with_capacity(sealed.len() + 7);
+    framed(&plain, group, at)
+}
+
+/// `FORMAT ‖ epoch ‖ buckets ‖ seal(group, plain)`: the container of
+/// friends-only posts and of their files.
+fn framed(plain: &[u8], group: &age::x25519::Recipient, at: EpochRef) -> anyhow::Result<Vec<u8>> {
+    let sealed = seal(std::slice::from_ref(group), plain)?;
+    let mut out = Vec::with_capacity(sealed.len() + POST_HEADER);
     out.push(FORMAT);
     out.extend_from_slice(&at.epoch.to_be_bytes());
     out.extend_from_slice(&at.buckets.to_be_bytes());
     out.extend_from_slice(&sealed);
     Ok(out)
+}
+
+/// A file of a friends-only post (an image): the post's container around
+/// the raw bytes. Its integrity comes from the SHA-256 the signed post
+/// names it by (PROTOCOL.md §10.6).
+pub fn seal_file(
+    bytes: &[u8],
+    group: &age::x25519::Recipient,
+    at: EpochRef,
+) -> anyhow::Result<Vec<u8>> {
+    framed(bytes, group, at)
+}
+
+/// Decrypts a sealed file; the caller checks its hash.
+pub fn open_file(blob: &[u8], group: &age::x25519::Identity) -> anyhow::Result<Vec<u8>> {
+    post_epoch(blob)?;
+    open(std::slice::from_ref(group), &blob[POST_HEADER..])
 }
 
 const POST_HEADER: usize = 7;

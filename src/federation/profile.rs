@@ -9,7 +9,22 @@ use crate::store::{Friend, Store};
 use anyhow::{bail, Context as _};
 use std::sync::Mutex;
 
-/// Refreshes `friend`'s name and avatar; true when either changed.
+/// Characters of a friend's bio that are kept.
+const MAX_BIO: usize = 300;
+
+/// A bio without control characters, at most [`MAX_BIO`] characters; None
+/// when nothing is left.
+fn clean_bio(bio: &str) -> Option<String> {
+    let s: String = bio
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_BIO)
+        .collect();
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+/// Refreshes `friend`'s name, avatar and bio; true when either changed.
 pub fn refresh(store: &Mutex<Store>, client: &Client, friend: &Friend) -> anyhow::Result<bool> {
     let url = format!("{}{}", friend.url, protocol::DISCOVERY_PATH);
     let etag = lock(store).discovery_etag(&friend.url)?;
@@ -24,6 +39,28 @@ pub fn refresh(store: &Mutex<Store>, client: &Client, friend: &Friend) -> anyhow
     }
     let name = super::inbox::clean_name(&disc.name);
     let avatar = disc.avatar.filter(|a| protocol::normalize_url(a).is_some());
-    lock(store).set_profile(&friend.url, &name, avatar.as_deref(), etag.as_deref())?;
+    let bio = disc.bio.as_deref().and_then(clean_bio);
+    lock(store).set_profile(
+        &friend.url,
+        &name,
+        avatar.as_deref(),
+        bio.as_deref(),
+        etag.as_deref(),
+    )?;
     Ok(name != friend.name || avatar != friend.avatar)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_bio;
+
+    #[test]
+    fn bios_lose_control_characters_and_are_capped() {
+        assert_eq!(
+            clean_bio(" Walks\u{7}, bread \n"),
+            Some("Walks, bread".into())
+        );
+        assert_eq!(clean_bio("\u{1b}  "), None);
+        assert_eq!(clean_bio(&"x".repeat(1000)).map(|b| b.len()), Some(300));
+    }
 }

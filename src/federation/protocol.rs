@@ -160,6 +160,9 @@ pub struct Discovery {
     pub feed: String,
     #[serde(default)]
     pub avatar: Option<String>,
+    /// A line about the site's owner, shown on friends' friends pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bio: Option<String>,
     pub keys: PublicKeys,
     /// Message types this site's inbox takes; absent = [`types::BASE_SET`].
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -46,7 +46,7 @@ impl Events {
         }
         let mut out = req.into_writer();
         let head = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n{}Connection: close\r\n\r\n: connected\n\n",
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nX-Accel-Buffering: no\r\n{}Connection: close\r\n\r\n: connected\n\n",
             page.raw()
         );
         if out
@@ -60,7 +60,12 @@ impl Events {
 
     /// Sends `event` to every stream, dropping the ones whose client left.
     pub fn send(&self, event: &str) {
-        self.write(&format!("event: {event}\ndata: {event}\n\n"));
+        self.send_data(event, event);
+    }
+
+    /// Sends `event` with one line of `data` (no newlines in it).
+    pub fn send_data(&self, event: &str, data: &str) {
+        self.write(&format!("event: {event}\ndata: {data}\n\n"));
     }
 
     /// A comment line: notices closed streams between events.

@@ -18,7 +18,8 @@ pub(super) fn clean_public(html: &str, base: &str) -> String {
 /// otherwise, then a final clean.
 pub(super) fn clean_private(images: RemoteImages) -> impl Fn(&str, &str) -> String + Sync {
     move |html: &str, base: &str| {
-        sanitize::clean(&sanitize::clean_for_private_view(html, base, images), base)
+        let clean = sanitize::clean(&sanitize::clean_for_private_view(html, base, images), base);
+        crate::federation::media::localize(&clean)
     }
 }
 
@@ -73,11 +74,14 @@ pub(super) fn friends_from_store(
     store: &Store,
     private: bool,
 ) -> anyhow::Result<(Vec<FriendInfo>, Vec<FriendPost>)> {
+    let mut bios = store.friend_bios()?;
     let friends: Vec<FriendInfo> = store
         .friends()?
         .into_iter()
         .filter(|f| f.state == "friend")
         .map(|f| FriendInfo {
+            since: DateTime::from_timestamp_millis(f.created),
+            bio: bios.remove(&f.url),
             url: f.url,
             name: f.name,
             avatar: f.avatar,

@@ -2,12 +2,12 @@
 //! fingerprint of its inputs, before anything is rendered.
 
 use super::load::Loaded;
-use super::seal::Sealer;
+use super::seal::{SealedFile, Sealer};
 use crate::content;
 use crate::federation::{self, keys, protocol};
 use crate::render::theme::Asset;
 use crate::render::{self, Fp};
-use crate::site::{entry_dir, Site};
+use crate::site::entry_dir;
 use anyhow::{anyhow, Context as _};
 use std::collections::HashSet;
 use std::path::Path;
@@ -23,8 +23,11 @@ pub(super) enum Item {
     FeedPage(u64),
     /// One file of this epoch's group key (index into `Sealer::files`).
     EpochFile(usize),
-    /// Entry `i`, a friends-only post, sealed to the epoch's group key.
-    Sealed(usize),
+    /// Entry `i`, a friends-only post, sealed to the epoch's group key,
+    /// with its files linked sealed.
+    Sealed(usize, Vec<SealedFile>),
+    /// A file of a friends-only post, sealed likewise.
+    SealedFile(std::path::PathBuf),
 }
 
 /// (output path, fingerprint of its inputs, source).
@@ -93,14 +96,15 @@ pub(super) fn site_items(
     Ok(items)
 }
 
-/// The epoch's key files and every friends-only post, sealed.
+/// The epoch's key files and every friends-only post and its files, sealed.
 pub(super) fn sealed_items(
     sealer: &Sealer,
-    site: &Site,
+    loaded: &Loaded,
     keys: &keys::Keys,
     fps: &Fingerprints,
     items: &mut Vec<Planned>,
-) {
+) -> anyhow::Result<()> {
+    let site = &loaded.site;
     for (k, (bucket, _)) in sealer.files.iter().enumerate() {
         items.push((
             format!(
@@ -118,16 +122,44 @@ pub(super) fn sealed_items(
         ));
     }
     for &i in &site.private_posts {
-        items.push((
-            sealer.blob_path(keys, &site.entries[i]),
-            Fp::new(fps.globals)
-                .str("sealed")
-                .num(fps.entry[i])
+        let e = &site.entries[i];
+        let folder = loaded.sources[i].abs.parent().unwrap_or(Path::new(""));
+        let files = sealer.files_of(keys, site, e, folder);
+        let mut post_fp = Fp::new(fps.globals)
+            .str("sealed")
+            .num(fps.entry[i])
+            .num(sealer.at.epoch as u128);
+        for f in &files {
+            let file_fp = Fp::new(fps.globals)
+                .str("sealed file")
+                .num(file_fp(&f.path)?)
                 .num(sealer.at.epoch as u128)
-                .done(),
-            Item::Sealed(i),
+                .done();
+            post_fp = post_fp.num(file_fp);
+            items.push((
+                f.blob_path.clone(),
+                file_fp,
+                Item::SealedFile(f.path.clone()),
+            ));
+        }
+        items.push((
+            sealer.blob_path(keys, e),
+            post_fp.done(),
+            Item::Sealed(i, files),
         ));
     }
+    Ok(())
+}
+
+/// A file's fingerprint: its path, size and modification time.
+fn file_fp(path: &Path) -> anyhow::Result<u128> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot stat {}", path.display()))?;
+    Ok(asset_fp(&Asset::File {
+        path: path.to_path_buf(),
+        mtime_ns: content::mtime_ns(&meta),
+        size: meta.len(),
+    }))
 }
 
 /// Files that sit beside a post or page's markdown.

@@ -35,7 +35,7 @@ pub(super) fn needed(site: &Site, items: &[Planned], dirty: &[usize]) -> HashSet
         .iter()
         .filter_map(|&k| match items[k].2 {
             Item::Page(job) => Some(render::needed_entries(site, job)),
-            Item::Sealed(i) => Some(vec![i]),
+            Item::Sealed(i, _) => Some(vec![i]),
             _ => None,
         })
         .flatten()
@@ -105,12 +105,14 @@ fn bytes_of(s: &Stage<'_>, k: usize) -> anyhow::Result<Vec<u8>> {
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?
         }
         Item::Bytes(b) => b.clone(),
-        Item::Sealed(i) => {
+        Item::Sealed(i, files) => {
             let sealer = s
                 .sealer
                 .ok_or_else(|| anyhow!("internal: no epoch for {rel}"))?;
             let id = super::conversations::log_id(s.site, s.keys, *i);
-            let item = feed_item(s.site, s.htmls, *i, s.relay.get(&id))?;
+            let mut item = feed_item(s.site, s.htmls, *i, s.relay.get(&id))?;
+            item.content_html =
+                super::seal::link_sealed_files(&item.content_html, s.site.base_url(), files)?;
             federation::private::seal_post(
                 &item,
                 &s.keys.signing,
@@ -118,6 +120,11 @@ fn bytes_of(s: &Stage<'_>, k: usize) -> anyhow::Result<Vec<u8>> {
                 sealer.at,
             )?
         }
+        Item::SealedFile(path) => super::seal::seal_file(
+            path,
+            s.sealer
+                .ok_or_else(|| anyhow!("internal: no epoch for {rel}"))?,
+        )?,
         Item::EpochFile(f) => s
             .sealer
             .and_then(|s| s.files.get(*f))

@@ -2,8 +2,10 @@
 
 use crate::content::Entry;
 use crate::federation::{self, keys, protocol};
+use crate::site::Site;
 use crate::store::Store;
-use anyhow::anyhow;
+use anyhow::{anyhow, Context as _};
+use std::path::{Path, PathBuf};
 
 /// What sealing friends-only posts needs: the epoch and its group key.
 pub(super) struct Sealer {
@@ -77,17 +79,88 @@ impl Sealer {
     pub(super) fn blob_path(&self, keys: &keys::Keys, e: &Entry) -> String {
         blob_path(keys, e)
     }
+
+    /// The files beside friends-only post `e` (its images), each to be
+    /// published only sealed.
+    pub(super) fn files_of(
+        &self,
+        keys: &keys::Keys,
+        site: &Site,
+        e: &Entry,
+        folder: &Path,
+    ) -> Vec<SealedFile> {
+        let prefix = format!("{}/", e.source_dir());
+        e.assets
+            .iter()
+            .map(|a| {
+                let name = a.strip_prefix(&prefix).unwrap_or(a);
+                SealedFile {
+                    public_url: format!("{}{name}", site.entry_url(e)),
+                    blob_path: opaque_path(
+                        keys,
+                        &format!("microsocial private-file id\n{}\n{name}", e.source),
+                    ),
+                    path: folder.join(name),
+                }
+            })
+            .collect()
+    }
+}
+
+/// A file of a friends-only post: where the post's HTML points to it in
+/// plain, where its sealed copy goes, and where it is read from.
+#[derive(Debug, Clone)]
+pub(super) struct SealedFile {
+    pub public_url: String,
+    pub blob_path: String,
+    pub path: PathBuf,
 }
 
 /// `federation/private/<id>.age` of a friends-only post (see `Sealer::blob_path`).
 pub(super) fn blob_path(keys: &keys::Keys, e: &Entry) -> String {
+    opaque_path(keys, &format!("microsocial private-post id\n{}", e.source))
+}
+
+/// `federation/private/<hex>.age`, named by the first 16 bytes of the
+/// author's signature over `context`.
+fn opaque_path(keys: &keys::Keys, context: &str) -> String {
     use ed25519_dalek::Signer as _;
-    let sig = keys
-        .signing
-        .sign(format!("microsocial private-post id\n{}", e.source).as_bytes());
+    let sig = keys.signing.sign(context.as_bytes());
     let id: String = sig.to_bytes()[..16]
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
     format!("{}{id}.age", protocol::PRIVATE_DIR)
+}
+
+/// The sealed post's HTML: every link to one of its files points at the
+/// sealed copy instead, with the SHA-256 of the plain bytes (PROTOCOL.md
+/// §10.6), so the author's signature covers the files too.
+pub(super) fn link_sealed_files(
+    html: &str,
+    base: &str,
+    files: &[SealedFile],
+) -> anyhow::Result<String> {
+    let mut html = html.to_string();
+    for f in files {
+        let bytes =
+            std::fs::read(&f.path).with_context(|| format!("cannot read {}", f.path.display()))?;
+        let sealed_url = format!(
+            "{base}{}{}{}",
+            f.blob_path,
+            federation::media::SEALED,
+            federation::media::sha256_hex(&bytes)
+        );
+        html = html.replace(
+            &format!("\"{}\"", f.public_url),
+            &format!("\"{sealed_url}\""),
+        );
+    }
+    Ok(html)
+}
+
+/// One sealed file's bytes.
+pub(super) fn seal_file(path: &Path, sealer: &Sealer) -> anyhow::Result<Vec<u8>> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    federation::private::seal_file(&bytes, &sealer.group.to_public(), sealer.at)
 }

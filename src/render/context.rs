@@ -23,33 +23,14 @@ pub struct PostCtx<'a> {
     pub content: Cow<'a, str>,
     pub summary: Option<&'a str>,
     pub description: Cow<'a, str>,
+    /// A draft, shown only by `serve`'s preview.
+    pub draft: bool,
 }
 
 impl PostCtx<'_> {
     pub fn tag_names(&self) -> Vec<&str> {
         self.tags.iter().map(|t| t.name).collect()
     }
-}
-
-#[derive(Serialize)]
-pub(super) struct Author<'a> {
-    pub name: &'a str,
-    pub url: String,
-    pub avatar: Option<String>,
-}
-
-#[derive(Serialize)]
-pub(super) struct TimelineEntry<'a> {
-    #[serde(flatten)]
-    pub post: PostCtx<'a>,
-    pub author: Author<'a>,
-    /// False for a friend's post.
-    pub own: bool,
-    /// A friends-only post (only ever in the private view).
-    pub private: bool,
-    /// Replies under it and reactions to it, when the view shows them.
-    pub thread: Vec<super::conversation::ReplyCtx>,
-    pub reactions: Vec<super::conversation::ReactionCount>,
 }
 
 #[derive(Serialize)]

@@ -2,12 +2,16 @@
 //! what that page shows (never a whole collection), so builds stay linear.
 //!
 //! `plan` lists the outputs, `context` holds the template types, `pages`
-//! renders each kind of public page, `private` the owner's private view,
+//! renders each kind of public page (`card` each entry in a list, `friends`
+//! each friend), `private` the owner's private view,
 //! `feeds` the feeds and sitemap, `theme` loads the templates.
 
+mod card;
 mod context;
 mod conversation;
 pub mod feeds;
+mod friends;
+mod monogram;
 mod pages;
 mod plan;
 mod private;
@@ -20,7 +24,6 @@ pub use plan::{needed_entries, plan, Fp, Job, Planned, FEED_LIMIT};
 pub use private::{ChatLine, Thread};
 pub use text::{escape, tera_message};
 
-use crate::content::display_date;
 use crate::site::Site;
 use anyhow::anyhow;
 use context::Link;
@@ -103,9 +106,9 @@ impl<'a> Renderer<'a> {
             url: format!("{}{dir}", self.site.base_url()),
             path: self.path(&dir),
             date: e.date.to_rfc3339(),
-            date_display: display_date(&e.date),
+            date_display: self.when(&e.date),
             updated: e.updated.map(|d| d.to_rfc3339()),
-            updated_display: e.updated.map(|d| display_date(&d)),
+            updated_display: e.updated.map(|d| self.when(&d)),
             tags: e
                 .tags
                 .iter()
@@ -117,12 +120,16 @@ impl<'a> Renderer<'a> {
             content: Cow::Borrowed(&html.content),
             summary: html.summary.as_deref(),
             description: Cow::Borrowed(&e.description),
+            draft: e.draft,
         })
     }
 
     fn page_ctx(&self, rel: &str) -> Context {
         let mut ctx = self.base.clone();
         ctx.insert("page_url", &format!("{}{rel}", self.site.base_url()));
+        // For aria-current in the navigation: the page, and its section.
+        ctx.insert("page_path", &self.path(rel));
+        ctx.insert("section", rel.split('/').next().unwrap_or(""));
         ctx
     }
 

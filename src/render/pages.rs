@@ -1,13 +1,10 @@
 //! One renderer per kind of public page.
 
-use super::context::{Author, Link, Neighbour, Pagination, PostCtx, TimelineEntry};
+use super::context::{Neighbour, Pagination};
 use super::plan::{list_of, page_dir, range_of, timeline_dir};
-use super::text::strip_tags;
 use super::Renderer;
-use crate::content::display_date;
 use crate::site::{paginate, TimelineRef};
 use anyhow::Context as _;
-use std::borrow::Cow;
 
 impl Renderer<'_> {
     pub(super) fn render_entry(&self, i: usize) -> anyhow::Result<Vec<u8>> {
@@ -39,6 +36,7 @@ impl Renderer<'_> {
             ctx.insert("in_reply_to", &self.parent_ctx(parent));
         }
         ctx.insert("post", &post);
+        ctx.insert("author", &self.own_author());
         ctx.insert("newer", &neighbour(pos.and_then(|p| p.checked_sub(1))));
         ctx.insert("older", &neighbour(pos.map(|p| p + 1)));
         self.tera("post.html", &ctx)
@@ -57,7 +55,7 @@ impl Renderer<'_> {
         let mut ctx = self.page_ctx(&page_dir(site, tag, archive));
         let posts = list[range_of(&paging, archive)]
             .iter()
-            .map(|&i| self.post_ctx(i))
+            .map(|&i| self.card(TimelineRef::Own(i)))
             .collect::<anyhow::Result<Vec<_>>>()?;
         ctx.insert("posts", &posts);
         let at = |n: Option<usize>| self.path(&page_dir(site, tag, n));
@@ -96,9 +94,10 @@ impl Renderer<'_> {
         let mut ctx = self.page_ctx(&timeline_dir(archive));
         let entries = site.timeline[range_of(&paging, archive)]
             .iter()
-            .map(|r| self.timeline_entry(*r))
+            .map(|r| self.card(*r))
             .collect::<anyhow::Result<Vec<_>>>()?;
         ctx.insert("entries", &entries);
+        ctx.insert("friend_count", &site.friends.len());
         let at = |n: Option<usize>| self.path(&timeline_dir(n));
         ctx.insert("pagination", &Pagination::new(archive, last, at));
         self.tera("timeline.html", &ctx)
@@ -106,76 +105,8 @@ impl Renderer<'_> {
 
     pub(super) fn render_friends(&self) -> anyhow::Result<Vec<u8>> {
         let mut ctx = self.page_ctx("friends/");
-        let friends: Vec<_> = self
-            .site
-            .friends
-            .iter()
-            .map(|f| serde_json::json!({"name": f.name, "url": f.url, "avatar": f.avatar}))
-            .collect();
+        let friends = super::friends::friend_cards(self);
         ctx.insert("friends", &friends);
         self.tera("friends.html", &ctx)
-    }
-
-    pub(super) fn timeline_entry(&self, r: TimelineRef) -> anyhow::Result<TimelineEntry<'_>> {
-        let site = self.site;
-        let cfg = &site.config.site;
-        let j = match r {
-            TimelineRef::Own(i) => {
-                let post = self.post_ctx(i)?;
-                let (thread, reactions) = self.conversation_ctx(&post.url);
-                return Ok(TimelineEntry {
-                    post,
-                    author: Author {
-                        name: &cfg.author,
-                        url: cfg.base_url.clone(),
-                        avatar: cfg.avatar_url(),
-                    },
-                    own: true,
-                    private: site.entries[i].friends_only,
-                    thread,
-                    reactions,
-                });
-            }
-            TimelineRef::Friend(j) => j,
-        };
-        let p = &site.friend_posts[j];
-        let f = &site.friends[p.friend];
-        let content = (self.sanitise)(&p.content_html, &p.url);
-        let text = crate::content::excerpt(&strip_tags(&content), 60);
-        let (thread, reactions) = self.conversation_ctx(&p.url);
-        Ok(TimelineEntry {
-            post: PostCtx {
-                title: p.title.as_deref(),
-                label: Cow::Owned(p.title.clone().unwrap_or(text.clone())),
-                url: p.url.clone(),
-                path: p.url.clone(),
-                date: p.date.to_rfc3339(),
-                date_display: display_date(&p.date),
-                updated: p.updated.map(|d| d.to_rfc3339()),
-                updated_display: p.updated.map(|d| display_date(&d)),
-                tags: p
-                    .tags
-                    .iter()
-                    // Tags are labels (PROTOCOL.md §6): a friend's site
-                    // promises no tag pages, so a tag leads to the post.
-                    .map(|t| Link {
-                        name: t,
-                        url: p.url.clone(),
-                    })
-                    .collect(),
-                content: Cow::Owned(content),
-                summary: None,
-                description: Cow::Owned(text),
-            },
-            author: Author {
-                name: &f.name,
-                url: f.url.clone(),
-                avatar: f.avatar.clone(),
-            },
-            own: false,
-            private: p.private,
-            thread,
-            reactions,
-        })
     }
 }

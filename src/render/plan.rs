@@ -168,6 +168,7 @@ fn plan_timeline(site: &Site, globals: u128, entry_fp: &[u128], out: &mut Vec<Pl
     for archive in pages_of(&paging) {
         let mut fp = Fp::new(globals)
             .str("timeline")
+            .num(site.friends.len() as u128)
             .num(archive.unwrap_or(0) as u128)
             .num(paging.archives.len() as u128);
         for r in &site.timeline[range_of(&paging, archive)] {
@@ -187,11 +188,18 @@ fn plan_timeline(site: &Site, globals: u128, entry_fp: &[u128], out: &mut Vec<Pl
 /// The one-of-a-kind outputs: friends, tags, feeds, sitemap, 404, robots.
 fn plan_indexes(site: &Site, globals: u128, entry_fp: &[u128], out: &mut Vec<Planned>) {
     let mut friends_fp = Fp::new(globals).str("friends");
-    for f in &site.friends {
+    for (f, latest) in site
+        .friends
+        .iter()
+        .zip(super::friends::latest_by_friend(site))
+    {
         friends_fp = friends_fp
             .str(&f.url)
             .str(&f.name)
-            .str(f.avatar.as_deref().unwrap_or(""));
+            .str(f.avatar.as_deref().unwrap_or(""))
+            .str(f.bio.as_deref().unwrap_or(""))
+            .num(f.since.map_or(0, |d| d.timestamp_millis()) as u128)
+            .num(latest.map_or(0, |j| site.friend_posts[j].fingerprint));
     }
     let mut tags_fp = Fp::new(globals).str("tags");
     for t in &site.tags {

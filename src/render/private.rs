@@ -48,7 +48,7 @@ impl Renderer<'_> {
             .timeline
             .iter()
             .take(limit)
-            .map(|r| self.timeline_entry(*r))
+            .map(|r| self.card(*r))
             .collect::<anyhow::Result<Vec<_>>>()?;
         ctx.insert("entries", &entries);
         let convs: Vec<_> = threads
@@ -71,7 +71,7 @@ impl Renderer<'_> {
                 mine: m.mine,
                 body: &m.body,
                 at: ms_time(m.at).to_rfc3339(),
-                at_display: ms_time(m.at).format("%-d %b %Y %H:%M").to_string(),
+                at_display: self.when(&ms_time(m.at)),
                 state: &m.state,
             })
             .collect();

@@ -168,9 +168,14 @@ impl Sidecar {
         {
             // Notices closed live-update tabs.
             let me = Arc::clone(&me);
-            handles.push(std::thread::spawn(move || loop {
-                std::thread::sleep(Duration::from_secs(5));
-                me.web.ping();
+            handles.push(std::thread::spawn(move || {
+                for tick in 1u64.. {
+                    std::thread::sleep(Duration::from_secs(1));
+                    me.web.check_unread();
+                    if tick % 5 == 0 {
+                        me.web.ping();
+                    }
+                }
             }));
         }
         front.start()?.run(HTTP_WORKERS, move |req| me.handle(req));
@@ -272,6 +277,7 @@ impl Sidecar {
                 }
             }
         }
+        self.web.check_unread();
         self.wake_outbox();
     }
 
@@ -415,6 +421,7 @@ impl Sidecar {
                     self.notify_friends();
                 }
                 self.web.changed();
+                self.web.check_unread();
                 if report.written > 0 || report.deleted > 0 {
                     if let Some(cmd) = &self.settings().config.sidecar.deploy_command {
                         self.deploy(cmd);

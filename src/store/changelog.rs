@@ -98,7 +98,7 @@ impl Store {
         self.conn
             .execute(
                 "INSERT OR IGNORE INTO site_meta (key, value) VALUES ('log_id', ?1)",
-                [crate::federation::new_id()?],
+                [crate::fsutil::new_id()?],
             )
             .context("cannot store the change-log id in table site_meta")?;
         get()?.context("change-log id vanished from table site_meta")

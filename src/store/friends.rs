@@ -69,7 +69,7 @@ impl Store {
 
     /// A friend by URL (normalised) or by name (case-insensitive).
     pub fn find_friend(&self, who: &str) -> anyhow::Result<Option<Friend>> {
-        if let Some(url) = crate::federation::protocol::normalize_url(who) {
+        if let Some(url) = crate::siteurl::normalize(who) {
             if let Some(f) = self.friend(&url)? {
                 return Ok(Some(f));
             }
@@ -168,13 +168,23 @@ impl Store {
         url: &str,
         name: &str,
         avatar: Option<&str>,
+        bio: Option<&str>,
         etag: Option<&str>,
     ) -> anyhow::Result<()> {
         self.conn.execute(
-            "UPDATE friends SET name = ?2, avatar = ?3, discovery_etag = ?4 WHERE url = ?1",
-            params![url, name, avatar, etag],
+            "UPDATE friends SET name = ?2, avatar = ?3, bio = ?4, discovery_etag = ?5 WHERE url = ?1",
+            params![url, name, avatar, bio, etag],
         )?;
         Ok(())
+    }
+
+    /// Each friend's bio, by URL (friends without one are left out).
+    pub fn friend_bios(&self) -> anyhow::Result<std::collections::HashMap<String, String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT url, bio FROM friends WHERE bio IS NOT NULL")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Adds `n` skipped changes to `friend`'s count and remembers the last reason.

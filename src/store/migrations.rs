@@ -52,6 +52,11 @@ const MIGRATIONS: &[Migration] = &[
         what: "received Webmentions, and how far publish has sent them",
         sql: V7_WEBMENTIONS,
     },
+    Migration {
+        version: 8,
+        what: "each friend's bio from their discovery document (read again at the next pull)",
+        sql: "ALTER TABLE friends ADD COLUMN bio TEXT; UPDATE friends SET discovery_etag = NULL;",
+    },
 ];
 
 /// The schema version this build writes.

@@ -47,20 +47,20 @@ pub fn set_cookie(https: bool, value: Option<&str>, days: i64) -> tiny_http::Hea
 
 /// Refuses a POST that a browser says came from another site: `Origin`
 /// must be this server (as the browser addressed it, or the configured
-/// origin), and `Sec-Fetch-Site` when sent must be `same-origin`. A request
-/// with neither header is refused too: every current browser sends one.
+/// origin), and `Sec-Fetch-Site` when sent must be `same-origin`. Under our
+/// `Referrer-Policy: no-referrer` browsers send `Origin: null` on form
+/// posts, so then `Sec-Fetch-Site: same-origin` must vouch for it. A request
+/// with neither header is refused: every current browser sends one.
 pub fn same_origin(req: &tiny_http::Request, configured: &str) -> Result<(), String> {
     let site = request_header(req, "Sec-Fetch-Site").map(str::trim);
-    if let Some(s) = site {
-        if !s.eq_ignore_ascii_case("same-origin") {
-            return Err(format!("Sec-Fetch-Site is `{s}`, not same-origin"));
-        }
+    let same_site = site.is_some_and(|s| s.eq_ignore_ascii_case("same-origin"));
+    if let Some(s) = site.filter(|_| !same_site) {
+        return Err(format!("Sec-Fetch-Site is `{s}`, not same-origin"));
     }
-    let Some(origin) = request_header(req, "Origin").map(str::trim) else {
-        return match site {
-            Some(_) => Ok(()),
-            None => Err("the request has neither Origin nor Sec-Fetch-Site".into()),
-        };
+    let origin = match request_header(req, "Origin").map(str::trim) {
+        None | Some("null") if same_site => return Ok(()),
+        None => return Err("the request has neither Origin nor Sec-Fetch-Site".into()),
+        Some(o) => o,
     };
     let scheme = configured.split("://").next().unwrap_or("http");
     let own = request_header(req, "Host").map(|h| format!("{scheme}://{}", h.trim()));

@@ -15,7 +15,11 @@ pub struct Ctx<'a> {
     pub query: Form,
     /// The posted form (empty for GET).
     pub form: Form,
+    /// Files of a multipart form.
+    pub files: Vec<crate::upload::form::File>,
     pub session: Session,
+    /// The site's settings, read for this request (the CLI may edit them).
+    pub config: crate::config::Config,
 }
 
 impl Ctx<'_> {
@@ -40,7 +44,8 @@ impl Ctx<'_> {
             .take_flash(&self.session.id)
             .unwrap_or_default();
         c.insert("flash", &flash);
-        c.insert("zone", &view::zone_label());
+        c.insert("zone", self.config.site.timezone.name());
+        c.insert("unread", &self.web.unread_now());
         c
     }
 
@@ -87,6 +92,11 @@ impl Ctx<'_> {
         if let Err(e) = self.store().set_flash(&self.session.id, text) {
             (self.web.opts.log)(&format!("home: cannot keep a note: {e:#}"));
         }
+    }
+
+    /// A time (ms since the epoch) in the owner's zone, labelled.
+    pub fn when(&self, ms: i64) -> String {
+        view::when(&self.config.site.timezone, ms)
     }
 
     pub fn node(&self) -> anyhow::Result<Node> {

@@ -15,6 +15,15 @@ impl Form {
         Form(map)
     }
 
+    /// Text fields of a multipart form; a repeated name keeps its first value.
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Form {
+        let mut map = HashMap::new();
+        for (k, v) in pairs {
+            map.entry(k).or_insert(v);
+        }
+        Form(map)
+    }
+
     /// The query string of a request URL.
     pub fn query(url: &str) -> Form {
         Form::parse(url.split_once('?').map_or("", |(_, q)| q).as_bytes())

@@ -22,10 +22,12 @@
 mod auth;
 mod ctx;
 mod form;
+mod live;
 mod reply;
 mod routes;
 mod screens;
 mod view;
+mod write;
 
 use crate::federation::limit::Windows;
 use crate::http::events::Events;
@@ -59,6 +61,8 @@ pub struct Web {
     /// Password attempts, per address and overall.
     logins: Windows,
     events: Events,
+    /// The unread count open pages were last told.
+    unread: Mutex<Option<i64>>,
 }
 
 /// Whether `path` (without query) belongs to the web interface.
@@ -68,7 +72,9 @@ pub fn is_home(path: &str) -> bool {
 
 /// Body cap for the front: forms under `/home/`, nothing else here.
 pub fn body_cap(method: &str, path: &str) -> u64 {
-    if method == "POST" && is_home(path) {
+    if method == "POST" && write::UPLOAD_PATHS.contains(&path) {
+        write::MAX_UPLOAD
+    } else if method == "POST" && is_home(path) {
         MAX_FORM
     } else {
         0
@@ -83,6 +89,7 @@ impl Web {
             opts,
             logins: Windows::default(),
             events: Events::new(MAX_STREAMS),
+            unread: Mutex::new(None),
         })
     }
 

@@ -3,7 +3,10 @@
 
 use super::form::Form;
 use super::reply::{self, Reply};
-use super::screens::{chat, friends, login, settings, timeline};
+use super::screens::{
+    chat, conversation, friends, login, notifications, posts, profile, settings, timeline,
+    webmentions,
+};
 use super::{auth, view, Ctx, Web};
 use tiny_http::Method;
 
@@ -47,11 +50,19 @@ pub(super) fn route(web: &Web, req: &mut tiny_http::Request) -> Routed {
         });
     };
     let mut form = Form::parse(b"");
+    let mut files = Vec::new();
     if method == Method::Post {
         if let Err(why) = auth::same_origin(req, &web.opts.origin) {
             return Routed::Reply(reply::text(403, &format!("Refused: {why}.")));
         }
-        form = match Form::read(req) {
+        let read = match super::write::multipart_type(req) {
+            Some(kind) => super::write::read_multipart(req, &kind).map(|m| {
+                files = m.files;
+                Form::from_pairs(m.fields)
+            }),
+            None => Form::read(req),
+        };
+        form = match read {
             Ok(f) => f,
             Err(e) => return Routed::Reply(reply::text(400, &format!("{e:#}"))),
         };
@@ -68,12 +79,18 @@ pub(super) fn route(web: &Web, req: &mut tiny_http::Request) -> Routed {
     if rest == "/events" {
         return Routed::Events;
     }
+    let config = match crate::config::Config::load(&web.root) {
+        Ok((c, _)) => c,
+        Err(e) => return Routed::Reply(reply::text(500, &format!("{e:#}"))),
+    };
     let ctx = Ctx {
         web,
         path: rest.to_string(),
         query: Form::query(&url),
         form,
+        files,
         session,
+        config,
     };
     Routed::Reply(if read { get(&ctx) } else { post(&ctx) })
 }
@@ -88,7 +105,19 @@ fn get(ctx: &Ctx) -> Reply {
         "/chat/with" => chat::show(ctx),
         "/chat/clear" => chat::confirm_clear(ctx),
         "/settings" => settings::show(ctx),
-        p if p.starts_with("/view/") || p == "/view" => private_view(ctx),
+        "/settings/rotate" => settings::confirm_rotate(ctx),
+        "/compose" => posts::compose(ctx),
+        "/posts" => posts::list(ctx),
+        "/posts/edit" => posts::edit(ctx),
+        "/posts/delete" => posts::confirm_delete(ctx),
+        "/profile" => profile::show(ctx),
+        p if p.starts_with("/media/") => super::write::media(ctx, &p["/media".len()..]),
+        "/notifications" => notifications::show(ctx),
+        "/webmentions" => webmentions::show(ctx),
+        "/thread" => conversation::show(ctx),
+        p if p.starts_with("/view/") || p == "/view" => private_view(ctx, &p["/view".len()..]),
+        // The private view links its threads as /home/messages/NAME/.
+        p if p.starts_with("/messages/") => private_view(ctx, p),
         _ => reply::text(404, "No such page."),
     }
 }
@@ -104,16 +133,26 @@ fn post(ctx: &Ctx) -> Reply {
         "/chat/retry" => chat::retry(ctx),
         "/chat/clear" => chat::clear(ctx),
         "/settings/password" => settings::password(ctx),
+        "/compose" | "/posts/edit" => posts::submit(ctx),
+        "/posts/delete" => posts::delete(ctx),
+        "/profile" => profile::save(ctx),
         "/settings/revoke" => settings::revoke(ctx),
         "/settings/outbox/retry" => settings::outbox_retry(ctx),
         "/settings/outbox/drop" => settings::outbox_drop(ctx),
+        "/settings/rotate" => settings::rotate(ctx),
+        "/notifications/read" => notifications::read(ctx),
+        "/webmentions/approve" => webmentions::decide(ctx, true),
+        "/webmentions/reject" => webmentions::decide(ctx, false),
+        "/reply" => conversation::reply(ctx),
+        "/react" => conversation::react(ctx),
+        "/thread/hide" => conversation::hide(ctx),
         _ => reply::text(404, "No such action."),
     }
 }
 
-/// The private view the build writes (`.social/private/`), at `/home/view/`.
-fn private_view(ctx: &Ctx) -> Reply {
-    let rest = ctx.path.strip_prefix("/view").unwrap_or("/");
+/// The private view the build writes (`.social/private/`), at `/home/view/`
+/// (its threads also at `/home/messages/`, where its links point).
+fn private_view(ctx: &Ctx, rest: &str) -> Reply {
     let rest = if rest.is_empty() { "/" } else { rest };
     match crate::webfiles::resolve(&ctx.web.opts.private_view, rest) {
         Some(p) => match std::fs::read(&p) {

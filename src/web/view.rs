@@ -1,5 +1,6 @@
 //! The templates (embedded, autoescaped) and small view helpers.
 
+use crate::timezone::Zone;
 use anyhow::Context as _;
 use serde::Serialize;
 use std::sync::OnceLock;
@@ -16,14 +17,35 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("chats.html", include_str!("templates/chats.html")),
     ("chat.html", include_str!("templates/chat.html")),
     ("settings.html", include_str!("templates/settings.html")),
+    ("compose.html", include_str!("templates/compose.html")),
+    ("posts.html", include_str!("templates/posts.html")),
+    ("profile.html", include_str!("templates/profile.html")),
+    (
+        "unread_badge.html",
+        include_str!("templates/unread_badge.html"),
+    ),
+    (
+        "notifications.html",
+        include_str!("templates/notifications.html"),
+    ),
+    (
+        "webmentions.html",
+        include_str!("templates/webmentions.html"),
+    ),
+    ("thread.html", include_str!("templates/thread.html")),
+    ("entry_conv.html", include_str!("templates/entry_conv.html")),
 ];
 
 /// The navigation: (key, label, path). Empty slots belong to screens other
 /// engineers add (compose, posts, notifications, profile): put them here.
 pub const NAV: &[(&str, &str, &str)] = &[
     ("timeline", "Timeline", "/home/"),
+    ("compose", "Compose", "/home/compose"),
+    ("posts", "Posts", "/home/posts"),
     ("friends", "Friends", "/home/friends"),
     ("chat", "Chat", "/home/chat"),
+    ("profile", "Profile", "/home/profile"),
+    ("notifications", "Notifications", "/home/notifications"),
     ("settings", "Settings", "/home/settings"),
 ];
 
@@ -36,6 +58,7 @@ fn tera() -> &'static Result<tera::Tera, String> {
         let mut t = tera::Tera::default();
         t.add_raw_templates(TEMPLATES.iter().copied())
             .map_err(|e| format!("{e:?}"))?;
+        t.register_filter("query", super::screens::conversation::query_filter);
         Ok(t)
     })
 }
@@ -74,17 +97,17 @@ pub fn csrf_field(token: &str) -> String {
     )
 }
 
-/// The zone times are shown in, for labels.
-pub fn zone_label() -> String {
-    "UTC".to_string()
+/// A time (ms since the epoch) in the owner's zone, labelled with it.
+pub fn when(zone: &Zone, ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map_or_else(|| "?".to_string(), |d| zone.show(d).label())
 }
 
-/// A time (ms since the epoch) for display, in the owner's zone.
-pub fn when(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
-        || "?".to_string(),
-        |d| d.format("%Y-%m-%d %H:%M").to_string(),
-    )
+/// The machine-readable form for `<time datetime>`: UTC.
+pub fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(String::new, |d| {
+        d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    })
 }
 
 /// One or two capital letters standing in for an avatar.

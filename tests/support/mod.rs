@@ -3,6 +3,7 @@
 
 pub mod fixture;
 pub mod web;
+pub mod webdriver;
 
 use microsocial::federation::{keys, protocol};
 use std::net::TcpListener;
@@ -12,6 +13,15 @@ use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_microsocial");
 pub const WAIT: Duration = Duration::from_secs(15);
+
+/// A 1×1 PNG.
+pub const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0,
+    0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
 
 pub struct Site {
     pub dir: tempfile::TempDir,
@@ -74,6 +84,22 @@ impl Site {
 
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}/", self.port)
+    }
+
+    /// Makes this site refuse private addresses, as every real one does
+    /// (test sites allow them to reach each other on loopback).
+    pub fn refuse_private_addresses(&self) {
+        let cfg = self.root().join("social.toml");
+        let text = std::fs::read_to_string(&cfg).unwrap();
+        assert!(text.contains("allow_private_addresses = true"), "{text}");
+        std::fs::write(
+            &cfg,
+            text.replace(
+                "allow_private_addresses = true",
+                "allow_private_addresses = false",
+            ),
+        )
+        .unwrap();
     }
 
     pub fn run(&self, args: &[&str]) -> Output {

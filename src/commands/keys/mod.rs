@@ -3,7 +3,6 @@
 mod passphrase;
 
 use crate::cli::{KeysAction, KeysArgs};
-use crate::federation::friends::Node;
 use crate::federation::{keyfile, keys};
 use crate::words::count;
 use std::path::Path;
@@ -39,21 +38,7 @@ pub fn run(root: &Path, args: &KeysArgs) -> anyhow::Result<ExitCode> {
             );
         }
         KeysAction::Rotate => {
-            let k = keys::rotate_encryption(root)?;
-            println!("new encryption key {}", k.encryption_public());
-            let node = Node::open(root)?;
-            let n = node.announce_keys()?;
-            println!("telling {}", count(n, "friend"));
-            let out = crate::actions::Outcome {
-                sent: crate::actions::deliver(&node)?,
-                ..Default::default()
-            };
-            let code = super::outcome::print_sent(&out, |_| true);
-            if root.join("public").is_dir() {
-                crate::actions::rebuild(root)?;
-                println!("rebuilt public/ (discovery document)");
-            }
-            return Ok(code);
+            return Ok(super::outcome::print(&crate::actions::keys::rotate(root)?));
         }
     }
     Ok(ExitCode::SUCCESS)

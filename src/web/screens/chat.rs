@@ -24,8 +24,9 @@ struct Line {
     body: String,
     iso: String,
     when: String,
-    state: String,
-    state_label: &'static str,
+    /// A CSS class: `delivered`, `failed`, ...
+    state: &'static str,
+    state_label: String,
     failed: bool,
 }
 
@@ -67,7 +68,7 @@ pub fn list(ctx: &Ctx) -> Reply {
             name: c.name,
             count: c.total,
             unread: c.unread,
-            last: view::when(c.last_at),
+            last: ctx.when(c.last_at),
         })
         .collect();
     let mut c = ctx.page("chat", "Chat");
@@ -76,29 +77,23 @@ pub fn list(ctx: &Ctx) -> Reply {
     ctx.render("chats.html", &c)
 }
 
-fn line(m: act::Line) -> Line {
-    let state_label = match m.delivery {
-        act::Delivery::Failed => "failed — not delivered",
-        act::Delivery::Sending => "sending…",
-        d => d.label(),
+fn line(ctx: &Ctx, m: act::Line) -> Line {
+    let failed = m.delivery == act::Delivery::Failed;
+    let state_label = match (&m.error, m.delivery) {
+        (Some(e), act::Delivery::Failed | act::Delivery::Retrying) => {
+            format!("{}: {e}", m.delivery.label())
+        }
+        _ => m.delivery.label().to_string(),
     };
-    let at = chrono::DateTime::from_timestamp_millis(m.at).map(|d| d.to_rfc3339());
     Line {
         mine: m.from_me,
-        failed: m.delivery == act::Delivery::Failed,
-        iso: at.unwrap_or_default(),
-        when: view::when(m.at),
+        failed,
+        iso: view::iso(m.at),
+        when: ctx.when(m.at),
+        state: if failed { "failed" } else { "ok" },
+        state_label,
         id: m.id,
         body: m.body,
-        // A CSS class: the message's stored state.
-        state: match m.delivery {
-            act::Delivery::Received => "received",
-            act::Delivery::Sending | act::Delivery::Retrying => "pending",
-            act::Delivery::Delivered => "delivered",
-            act::Delivery::Failed => "failed",
-        }
-        .to_string(),
-        state_label,
     }
 }
 
@@ -112,7 +107,7 @@ pub fn show(ctx: &Ctx) -> Reply {
         Ok(x) => x,
         Err(e) => return ctx.missing(&e),
     };
-    let lines: Vec<Line> = thread.lines.into_iter().map(line).collect();
+    let lines: Vec<Line> = thread.lines.into_iter().map(|m| line(ctx, m)).collect();
     let mut c = ctx.page("chat", &format!("Chat with {}", thread.name));
     c.insert("friend", &who(&thread.friend, &thread.name));
     c.insert("messages", &lines);

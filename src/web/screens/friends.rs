@@ -40,7 +40,9 @@ fn rows(ctx: &Ctx) -> anyhow::Result<Lists> {
         let row = Row {
             q: enc(&f.url),
             monogram: view::monogram(&f.name),
-            last_pull: f.last_pull.map_or_else(|| "never".into(), view::when),
+            last_pull: f
+                .last_pull
+                .map_or_else(|| "never".into(), |ms| ctx.when(ms)),
             pull_error: f.last_pull_error.clone(),
             backlog: v.backlog,
             url: f.url,

@@ -2,7 +2,7 @@
 
 use crate::actions::{outbox, sessions};
 use crate::web::reply::Reply;
-use crate::web::{view, Ctx};
+use crate::web::Ctx;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -54,8 +54,8 @@ fn build(ctx: &Ctx) -> anyhow::Result<tera::Context> {
         .into_iter()
         .map(|s| SessionRow {
             short: s.id.chars().take(12).collect(),
-            created: view::when(s.created),
-            last_seen: view::when(s.last_seen),
+            created: ctx.when(s.created),
+            last_seen: ctx.when(s.last_seen),
             this: s.id == ctx.session.id,
             how: s.how,
             id: s.id,
@@ -80,8 +80,10 @@ fn noted(ctx: &Ctx, result: anyhow::Result<String>) -> Reply {
 }
 
 pub fn password(ctx: &Ctx) -> Reply {
-    let pw = ctx.form.get("password").unwrap_or("");
-    let r = sessions::set_password(&ctx.store(), Some(pw)).map(|()| "Password set.".to_string());
+    let new = ctx.form.get("password").unwrap_or("");
+    let current = ctx.form.get("current").unwrap_or("");
+    let r =
+        sessions::change_password(&ctx.store(), current, new).map(|()| "Password set.".to_string());
     noted(ctx, r)
 }
 
@@ -101,4 +103,21 @@ pub fn outbox_retry(ctx: &Ctx) -> Reply {
 pub fn outbox_drop(ctx: &Ctx) -> Reply {
     let id = ctx.form.need("id").map(str::to_string);
     ctx.act("/home/settings", |n| outbox::drop(n, &id?))
+}
+
+/// `GET /home/settings/rotate`: what rotating does, then the button.
+pub fn confirm_rotate(ctx: &Ctx) -> Reply {
+    ctx.confirm(
+        "Rotate the encryption key?",
+        "A new encryption key is made and every friend is told. Messages and friends-only posts \
+         already sent to the old key stay readable here; new ones use the new key.",
+        "/home/settings/rotate",
+        &[],
+        "Rotate the key",
+        "/home/settings",
+    )
+}
+
+pub fn rotate(ctx: &Ctx) -> Reply {
+    ctx.act("/home/settings", |n| crate::actions::keys::rotate(&n.root))
 }
