@@ -49,6 +49,8 @@ pub struct Report {
     pub deleted: usize,
     pub full: bool,
     pub elapsed: Duration,
+    /// Changes this build appended to the site's change log.
+    pub logged: usize,
 }
 
 impl std::fmt::Display for Report {
@@ -205,6 +207,7 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         deleted: if full { 0 } else { staged.deleted(&cache) },
         full,
         elapsed: Duration::ZERO,
+        logged: change_log.appended(),
     };
     crate::faultpoint::at("staged")?;
     if let Some(txn) = txn {

@@ -50,7 +50,8 @@ pub fn list(node: &Node) -> anyhow::Result<Vec<Reply>> {
         .collect())
 }
 
-/// Hides a reply from every view of ours (or shows it again), then rebuilds.
+/// Hides a reply from every view of ours (or shows it again), rebuilds,
+/// and tells friends the log changed.
 pub fn hide(node: &Node, url: &str, hidden: bool) -> anyhow::Result<Outcome> {
     let url = url.trim();
     let n = lock(&node.store).set_reply_hidden(url, hidden)?;
@@ -61,6 +62,9 @@ pub fn hide(node: &Node, url: &str, hidden: bool) -> anyhow::Result<Outcome> {
     let what = if hidden { "hid" } else { "showed again" };
     let mut out = Outcome::said(format!("{what} reply {url}"));
     out.done.push(format!("built: {report}"));
+    // Friends who see the thread through our log hear of it now.
+    out.enqueued = node.notify_all()?;
+    out.sent = super::deliver(node)?;
     Ok(out)
 }
 

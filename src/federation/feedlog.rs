@@ -85,6 +85,11 @@ impl Pending {
         self.base + self.changes.len() as u64
     }
 
+    /// How many changes the build appends.
+    pub fn appended(&self) -> usize {
+        self.changes.len()
+    }
+
     /// Appends the changes in one transaction, with the sequence numbers
     /// the published documents already show.
     pub fn commit(self, store: &mut Store) -> anyhow::Result<()> {

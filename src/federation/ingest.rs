@@ -24,6 +24,8 @@ pub struct PullReport {
     pub requests: usize,
     /// Older items dropped to stay within `max_items_per_friend`.
     pub dropped: usize,
+    /// Changes that stored or dropped replies (a thread may have changed).
+    pub replies: usize,
 }
 
 /// Pulls new changes from `friend_url`'s feed into the store.
@@ -207,7 +209,8 @@ fn apply_changes(
         if c.op == "private" {
             if let Some((item, raw)) = opened.get(&c.seq) {
                 s.upsert_item(item)?;
-                super::reply::ingest_item(s, friend, &c.id, raw, true)?;
+                report.replies +=
+                    usize::from(super::reply::ingest_item(s, friend, &c.id, raw, true)?);
                 report.applied += 1;
             }
             continue;
@@ -216,12 +219,13 @@ fn apply_changes(
             Ok(Some(item)) => {
                 s.upsert_item(&item)?;
                 if let Some(raw) = &c.item {
-                    super::reply::ingest_item(s, friend, &c.id, raw, false)?;
+                    let touched = super::reply::ingest_item(s, friend, &c.id, raw, false)?;
+                    report.replies += usize::from(touched);
                 }
             }
             Ok(None) => {
                 s.delete_item(&friend.url, &c.id)?;
-                super::reply::forget(s, &friend.url, &c.id)?;
+                report.replies += usize::from(super::reply::forget(s, &friend.url, &c.id)?);
             }
             Err(e) => {
                 report.skipped += 1;

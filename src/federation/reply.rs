@@ -63,16 +63,19 @@ pub fn excerpt_all(html: &str) -> String {
 
 /// Stores what one item of `friend`'s log says about replies: the item
 /// itself when it answers a post, and the thread it relays. `id` is the
-/// change's id: the permalink, or a friends-only post's blob URL.
+/// change's id: the permalink, or a friends-only post's blob URL. True when
+/// any reply was stored or dropped.
 pub fn ingest_item(
     s: &Store,
     friend: &Friend,
     id: &str,
     item: &Item,
     private: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
+    let mut touched = false;
     if let Some(parent) = item.in_reply_to.as_deref() {
         if protocol::normalize_url(parent).is_some() {
+            touched = true;
             let root = root_of(s, parent)?;
             s.upsert_reply(&Reply {
                 url: id.to_string(),
@@ -88,7 +91,7 @@ pub fn ingest_item(
             })?;
         }
     }
-    s.clear_relayed(&friend.url, id)?;
+    touched |= s.clear_relayed(&friend.url, id)? > 0 || !item.replies.is_empty();
     for t in item.replies.iter().take(protocol::MAX_THREAD_REPLIES) {
         // Only well-formed entries by others; the friend's own replies come
         // from its log as items.
@@ -111,7 +114,7 @@ pub fn ingest_item(
             hidden: false,
         })?;
     }
-    Ok(())
+    Ok(touched)
 }
 
 /// The post a thread hangs from: `parent` itself, or the root of the reply
@@ -123,9 +126,8 @@ fn root_of(s: &Store, parent: &str) -> anyhow::Result<String> {
         .map_or_else(|| parent.to_string(), |r| r.root))
 }
 
-/// A friend deleted `url`: forget it as a reply and the thread it relayed.
-pub fn forget(s: &Store, friend: &str, url: &str) -> anyhow::Result<()> {
-    s.delete_reply(url, friend)?;
-    s.clear_relayed(friend, url)?;
-    Ok(())
+/// A friend deleted `url`: forget it as a reply and the thread it
+/// relayed. True when a reply was dropped.
+pub fn forget(s: &Store, friend: &str, url: &str) -> anyhow::Result<bool> {
+    Ok(s.delete_reply(url, friend)? + s.clear_relayed(friend, url)? > 0)
 }

@@ -19,6 +19,7 @@ use crate::pipeline::{self, Options};
 use std::collections::{HashMap, HashSet};
 use std::io::Read as _;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -67,6 +68,9 @@ pub struct Sidecar {
     mentions: webmention::Mentions,
     /// The owner interface under `/home/`.
     web: crate::web::Web,
+    /// A pull stored or dropped replies: the next build may change threads
+    /// under our posts, and friends should hear of it.
+    threads_changed: AtomicBool,
 }
 
 fn guard<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -107,6 +111,7 @@ impl Sidecar {
             log,
             limits: InboxLimits::default(),
             verify: verify::Queue::new(verify::QUEUE),
+            threads_changed: AtomicBool::new(false),
             mentions: webmention::Mentions::default(),
         })
     }
@@ -310,6 +315,9 @@ impl Sidecar {
             match result {
                 Ok(r) => {
                     log_pull(&friend, started, &r);
+                    if r.replies > 0 {
+                        self.threads_changed.store(true, Ordering::SeqCst);
+                    }
                     if r.applied > 0 {
                         self.request_rebuild();
                     }
@@ -404,12 +412,13 @@ impl Sidecar {
             publish_log: true,
             private_output: Some(self.node.root.join(".social").join("private")),
         };
-        let seq = || lock(&self.node.store).last_seq().unwrap_or(0);
-        let before = seq();
+        let threads = self.threads_changed.swap(false, Ordering::SeqCst);
         match pipeline::build(&opts) {
             Ok(report) => {
                 tracing::info!("rebuilt: {report}");
-                if seq() > before {
+                // Only a thread change: the owner's own edits are announced
+                // by `publish`, which would otherwise ping twice.
+                if threads && report.logged > 0 {
                     // A thread under one of our posts changed our log.
                     self.notify_friends();
                 }
