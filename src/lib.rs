@@ -27,6 +27,5 @@ pub mod timezone;
 pub mod upload;
 pub mod vcs;
 pub mod web;
-pub mod webfiles;
 pub mod webmention;
 pub mod words;

@@ -194,7 +194,7 @@ fn watch_loop(
     }
 }
 
-use crate::webfiles::header_value as header;
+use crate::http::files::header_value as header;
 
 /// Whether a `Host` header names this server by a loopback name (the
 /// DNS-rebinding check: a hostile page's name resolving to 127.0.0.1 fails).
@@ -272,11 +272,11 @@ fn page(dir: &Path, url: &str, state: &State, kind: Page) -> Reply {
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .clone();
-    let (status, path) = match crate::webfiles::resolve(dir, url) {
+    let (status, path) = match crate::http::files::resolve(dir, url) {
         Some(p) => (200, p),
         None => (404, state.output.join("404.html")),
     };
-    let content_type = crate::webfiles::content_type(&path);
+    let content_type = crate::http::files::content_type(&path);
     let mut bytes = std::fs::read(&path).unwrap_or_else(|_| b"Not found".to_vec());
     if content_type.starts_with("text/html") {
         bytes = inject(bytes, error.as_deref());

@@ -40,7 +40,7 @@ impl Events {
             );
             let r = tiny_http::Response::from_data(body)
                 .with_status_code(503)
-                .with_header(crate::webfiles::header_value("Retry-After", "5"));
+                .with_header(super::files::header_value("Retry-After", "5"));
             let _ = req.respond(crate::http::secure(r, page));
             return;
         }

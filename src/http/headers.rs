@@ -1,6 +1,6 @@
 //! Security headers that every response carries, by kind of page.
 
-use crate::webfiles::header_value;
+use super::files::header_value;
 use std::io::Read;
 
 /// What a response is, which decides its policies.

@@ -3,6 +3,7 @@
 //! and the security headers every response carries.
 
 pub mod events;
+pub mod files;
 pub mod front;
 pub mod headers;
 pub mod limits;

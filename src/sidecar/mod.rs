@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::webfiles as files;
+use crate::http::files;
 
 /// HTTP worker threads.
 const HTTP_WORKERS: usize = 4;

@@ -3,9 +3,9 @@
 
 use super::{header, json, Sidecar};
 use crate::federation::protocol;
+use crate::http::files;
 use crate::http::limits::{Asked, BodyCap};
 use crate::http::Limits;
-use crate::webfiles as files;
 
 type Response = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
 

@@ -6,7 +6,7 @@
 use super::json;
 use crate::federation::inbox::{self, PendingRequest};
 use crate::federation::protocol;
-use crate::webfiles as files;
+use crate::http::files;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::Mutex;
 

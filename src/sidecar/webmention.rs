@@ -6,7 +6,7 @@ use super::{json, verify, Sidecar};
 use crate::federation::limit::Windows;
 use crate::federation::outbox::lock;
 use crate::federation::protocol;
-use crate::webfiles as files;
+use crate::http::files;
 use crate::webmention::receive;
 use std::io::Read as _;
 use std::time::Instant;

@@ -1,6 +1,6 @@
 //! The session cookie and the same-origin check on every POST.
 
-use crate::webfiles::header_value as header;
+use crate::http::files::header_value as header;
 use cookie::{Cookie, SameSite};
 
 /// `__Host-` pins the cookie to this exact origin, but browsers accept the

@@ -1,7 +1,7 @@
 //! Responses of the web interface, every one with the `/home/` headers.
 
+use crate::http::files::header_value as header;
 use crate::http::{secure, Page};
-use crate::webfiles::header_value as header;
 
 pub type Reply = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
 

@@ -154,9 +154,9 @@ fn post(ctx: &Ctx) -> Reply {
 /// (its threads also at `/home/messages/`, where its links point).
 fn private_view(ctx: &Ctx, rest: &str) -> Reply {
     let rest = if rest.is_empty() { "/" } else { rest };
-    match crate::webfiles::resolve(&ctx.web.opts.private_view, rest) {
+    match crate::http::files::resolve(&ctx.web.opts.private_view, rest) {
         Some(p) => match std::fs::read(&p) {
-            Ok(bytes) => reply::file(bytes, &crate::webfiles::content_type(&p)),
+            Ok(bytes) => reply::file(bytes, &crate::http::files::content_type(&p)),
             Err(e) => ctx.failed(&anyhow::anyhow!("cannot read {}: {e}", p.display())),
         },
         None => reply::text(

@@ -74,9 +74,9 @@ pub fn read_multipart(
 /// `/home/media/<file>`.
 pub fn media(ctx: &super::Ctx, file: &str) -> super::Reply {
     let dir = crate::federation::keys::private_dir(ctx.root()).join(crate::federation::media::DIR);
-    match crate::webfiles::resolve(&dir, file) {
+    match crate::http::files::resolve(&dir, file) {
         Some(p) => match std::fs::read(&p) {
-            Ok(bytes) => super::reply::file(bytes, &crate::webfiles::content_type(&p)),
+            Ok(bytes) => super::reply::file(bytes, &crate::http::files::content_type(&p)),
             Err(e) => ctx.failed(&anyhow::anyhow!("cannot read {}: {e}", p.display())),
         },
         None => super::reply::text(404, "No such image."),

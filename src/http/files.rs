@@ -58,9 +58,9 @@ pub fn serve(
     url_path: &str,
     if_none_match: Option<&str>,
 ) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-    crate::http::secure(
+    super::secure(
         file_response(root, url_path, if_none_match),
-        crate::http::Page::Public,
+        super::Page::Public,
     )
 }
 
