@@ -35,7 +35,7 @@ pub fn notify(root: &Path) -> anyhow::Result<Outcome> {
 
 fn notify_with(node: &Node, mut out: Outcome) -> anyhow::Result<Outcome> {
     out.enqueued = node.notify_all()?;
-    super::replies::announce(node, &mut out)?;
+    announce(node, &mut out)?;
     let (mentions, sent) = deliver(node)?
         .into_iter()
         .partition(|s| s.kind == crate::webmention::send::KIND);
@@ -51,4 +51,21 @@ fn mention_line(s: &Sent) -> String {
         Attempt::Queued { reason } => format!("Webmention to {} queued for retry: {reason}", s.to),
         Attempt::Refused { reason } => format!("Webmention to {} not sent: {reason}", s.to),
     }
+}
+
+/// Queues `reply` and `mention` messages for what the last builds published.
+fn announce(node: &Node, out: &mut Outcome) -> anyhow::Result<()> {
+    let public = node.root.join("public");
+    let told = crate::federation::announce::announce(&node.store, &node.me, &public)?;
+    for t in told {
+        if t.queued {
+            out.enqueued += 1;
+        } else {
+            out.done.push(format!(
+                "{} does not take `{}` messages (an older version): not told about {}",
+                t.to, t.kind, t.url
+            ));
+        }
+    }
+    Ok(())
 }

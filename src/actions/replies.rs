@@ -100,20 +100,3 @@ pub fn answer(
         .insert(0, format!("replied to {}{private}", target.url));
     Ok(out)
 }
-
-/// Queues `reply` and `mention` messages for what the last builds published.
-pub fn announce(node: &Node, out: &mut Outcome) -> anyhow::Result<()> {
-    let public = node.root.join("public");
-    let told = crate::federation::announce::announce(&node.store, &node.me, &public)?;
-    for t in told {
-        if t.queued {
-            out.enqueued += 1;
-        } else {
-            out.done.push(format!(
-                "{} does not take `{}` messages (an older version): not told about {}",
-                t.to, t.kind, t.url
-            ));
-        }
-    }
-    Ok(())
-}
