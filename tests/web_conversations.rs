@@ -8,7 +8,7 @@ mod support;
 use microsocial::store::{Found, NotificationKind, Store};
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::time::{Duration, Instant};
-use support::web::{encode, Owner};
+use support::web::{assert_inert, encode, keep_for_validation, Owner};
 use support::*;
 
 const XSS: &str = "<script>alert(1)</script><img src=x onerror=alert(2)>";
@@ -26,24 +26,6 @@ const POSTS: &[&str] = &[
     "/home/react",
     "/home/thread/hide",
 ];
-
-/// No markup from a payload survives: only its escaped text.
-fn assert_inert(page: &str, what: &str) {
-    for bad in ["<script>alert", "<img src=x"] {
-        assert!(!page.contains(bad), "{what}: `{bad}` in\n{page}");
-    }
-    for tag in page.split('<').skip(1) {
-        let tag = tag.split('>').next().unwrap_or("");
-        assert!(!tag.contains(" onerror"), "{what}: <{tag}>");
-    }
-}
-
-/// Keeps a fetched page for `.ci/validate-html` (vnu).
-fn keep_for_validation(name: &str, html: &str) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/home-pages");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(format!("{name}.html")), html).unwrap();
-}
 
 /// The one-time note the last POST left, from the page it redirected to.
 fn note_after(owner: &Owner, r: &support::web::Resp) -> String {

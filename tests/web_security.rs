@@ -7,7 +7,7 @@ mod support;
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};
-use support::web::{encode, login_path, Owner, Resp};
+use support::web::{assert_inert, encode, keep_for_validation, login_path, Owner, Resp};
 
 const GETS: &[&str] = &[
     "/home/",
@@ -259,25 +259,6 @@ fn the_password_signs_in_and_brute_force_reaches_429() {
 }
 
 const XSS: &str = "<script>alert(1)</script><img src=x onerror=alert(2)>";
-
-/// No markup from a payload survives: only its escaped text.
-fn assert_inert(page: &str, what: &str) {
-    for bad in ["<script>alert", "<img src=x"] {
-        assert!(!page.contains(bad), "{what}: `{bad}` in\n{page}");
-    }
-    // Inside a real tag (escaped text has no raw `<`), no handler.
-    for tag in page.split('<').skip(1) {
-        let tag = tag.split('>').next().unwrap_or("");
-        assert!(!tag.contains(" onerror"), "{what}: <{tag}>");
-    }
-}
-
-/// Where the pages fetched here are kept for `.ci/validate-html` (vnu).
-fn keep_for_validation(name: &str, html: &str) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/home-pages");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(format!("{name}.html")), html).unwrap();
-}
 
 /// Also fills every screen (a friend, a request, a post, a message, a
 /// queued entry) and keeps the pages for the HTML validator.

@@ -153,3 +153,23 @@ pub fn encode(fields: &[(&str, &str)]) -> String {
 fn enc(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
+
+/// No markup from a payload survives: only its escaped text.
+pub fn assert_inert(page: &str, what: &str) {
+    for bad in ["<script>alert", "<img src=x"] {
+        assert!(!page.contains(bad), "{what}: `{bad}` in\n{page}");
+    }
+    // Inside a real tag (escaped text has no raw `<`), no handler.
+    for tag in page.split('<').skip(1) {
+        let tag = tag.split('>').next().unwrap_or("");
+        assert!(!tag.contains(" onerror"), "{what}: <{tag}>");
+    }
+}
+
+/// Keeps a fetched owner page for `.ci/validate-html` (vnu checks
+/// `target/home-pages/`).
+pub fn keep_for_validation(name: &str, html: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/home-pages");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}.html")), html).unwrap();
+}
