@@ -31,3 +31,10 @@ pub fn origin(url: &str) -> Option<String> {
     let host = rest.split('/').next()?;
     Some(format!("{scheme}://{host}"))
 }
+
+/// The host (and port) of a site address, for showing beside a name:
+/// `https://bo.example:8443/blog/` → `bo.example:8443`.
+pub fn host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split(['/', '?', '#']).next().unwrap_or(rest)
+}

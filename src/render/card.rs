@@ -45,11 +45,7 @@ pub(super) struct Card<'a> {
 
 /// The host of a site address, for showing beside a name.
 pub(super) fn host_of(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    rest.split(['/', '?', '#'])
-        .next()
-        .unwrap_or(rest)
-        .to_string()
+    crate::siteurl::host(url).to_string()
 }
 
 impl Renderer<'_> {

@@ -16,6 +16,9 @@ const PER_PAGE: usize = 20;
 #[derive(Serialize)]
 pub struct Entry {
     author: String,
+    /// Their site, and its host shown beside the name.
+    site: String,
+    host: String,
     monogram: String,
     mine: bool,
     friends_only: bool,
@@ -38,12 +41,15 @@ fn web_link(url: &str) -> Option<String> {
 fn entry(
     ctx: &Ctx,
     author: &str,
+    site: &str,
     mine: bool,
     date: chrono::DateTime<chrono::FixedOffset>,
 ) -> Entry {
     let ms = date.timestamp_millis();
     Entry {
         author: author.to_string(),
+        site: web_link(site).unwrap_or_default(),
+        host: crate::siteurl::host(site).to_string(),
         monogram: view::monogram(author),
         mine,
         friends_only: false,
@@ -132,7 +138,13 @@ fn own(ctx: &Ctx, config: &Config) -> anyhow::Result<Vec<Entry>> {
             }
         };
         let Some(p) = post else { continue };
-        let mut item = entry(ctx, &config.site.author, true, p.date);
+        let mut item = entry(
+            ctx,
+            &config.site.author,
+            &config.site.base_url,
+            true,
+            p.date,
+        );
         item.friends_only = p.friends_only;
         item.title = p.title;
         item.html = tera::escape_html(&p.excerpt);
@@ -160,7 +172,7 @@ fn friends(ctx: &Ctx, config: &Config) -> anyhow::Result<Vec<Entry>> {
         let name = names
             .get(&it.friend)
             .map_or(it.friend.as_str(), String::as_str);
-        let mut item = entry(ctx, name, false, date);
+        let mut item = entry(ctx, name, &it.friend, false, date);
         item.friends_only = it.private;
         item.title = it.title.clone();
         // Sealed images this site opened load from /home/media/.
