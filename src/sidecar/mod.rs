@@ -401,6 +401,7 @@ impl Sidecar {
             base_url: None,
             publish_log: true,
             private_output: Some(self.node.root.join(".social").join("private")),
+            exiting: false,
         };
         let seq = || lock(&self.node.store).last_seq().unwrap_or(0);
         let before = seq();
