@@ -84,9 +84,11 @@ fn reused_cards_match_a_macro_call_per_page_byte_for_byte() {
         );
     }
     assert_eq!(a.len(), b.len());
-    // The pages really hold the cards: 3 on the home page, the summary's link.
+    // The pages really hold the cards: the home page shows the newest page
+    // and the posts not yet on a full archive page (3 to 5 of 8).
     let home = read(reused.path(), "public/index.html");
-    assert_eq!(home.matches("<article class=\"h-entry entry").count(), 3);
+    let cards = home.matches("<article class=\"h-entry entry").count();
+    assert!((3..=5).contains(&cards), "{cards} cards on the home page");
     let tag = read(reused.path(), "public/tags/all/page/1/index.html");
     assert!(tag.contains("Continue reading"), "{tag}");
 }
