@@ -2,7 +2,8 @@
 """The build-speed curve: microsocial and Hugo on the same corpus, same run.
 
     cargo build --release
-    CURVE_SIZES=1000,10000,100000 CURVE_RUNS=5 python3 benches/curve.py
+    CURVE_SIZES=1000,10000,100000 CURVE_RUNS=5 CURVE_OTHERS_MAX=10000 \
+        MS_BASE=/path/to/older/microsocial python3 benches/curve.py
 
 For each size it writes the corpus of `benches/corpus/` (through
 `cargo bench --bench build -- --corpus DIR`) under CURVE_DIR (default
@@ -36,6 +37,8 @@ SIZES = [int(s) for s in os.environ.get("CURVE_SIZES", "1000,10000").split(",")]
 RUNS = int(os.environ.get("CURVE_RUNS", "5"))
 WORK = os.environ.get("CURVE_DIR", "/dev/shm/microsocial-curve")
 HUGO = shutil.which("hugo")
+# Hugo and MS_BASE run only up to this size (their 100k runs take minutes).
+OTHERS_MAX = int(os.environ.get("CURVE_OTHERS_MAX", "1000000000"))
 
 HUGO_CONFIG = """baseURL = "https://bench.example/"
 title = "Bench"
@@ -98,7 +101,7 @@ def measure(n):
     shutil.rmtree(os.path.join(base, "prime"))
     cold, before = [], []
     for r in range(RUNS):
-        if BASE:
+        if BASE and n <= OTHERS_MAX:
             other = os.path.join(base, f"base-out-{r}")
             before.append(build(site, other, binary=BASE))
             shutil.rmtree(other)
@@ -106,7 +109,7 @@ def measure(n):
         cold.append(build(site, out, timings))
         if r + 1 < RUNS:
             shutil.rmtree(out)  # tmpfs: freeing is cheap, memory is not
-    if BASE:
+    if before:
         row["base"] = med(before)
     out = os.path.join(base, f"out-{RUNS - 1}")
     row["phases"] = sorted(cold, key=lambda s: s[0])[RUNS // 2][2]
@@ -120,7 +123,7 @@ def measure(n):
             f.write(f"\nEdited in run {r}.\n")
         edit.append(build(site, out))
     row.update(cold=med(cold), warm=med(warm), edit=med(edit))
-    if HUGO:
+    if HUGO and n <= OTHERS_MAX:
         hsite = os.path.join(base, "hugo")
         os.makedirs(hsite)
         shutil.copytree(os.path.join(site, "content"), os.path.join(hsite, "content"))
