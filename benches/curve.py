@@ -148,7 +148,7 @@ def measure(n):
 
 def svg(rows):
     """Log-log plot of the medians: x posts, y milliseconds."""
-    w, h, m = 560, 340, 60
+    w, h, m, ml = 580, 340, 60, 90  # ml: room for the y labels
     series = [("cold", "#2456c7"), ("warm", "#2a9d8f"), ("edit", "#e9a23b"), ("hugo", "#c0392b")]
     pts = [r[k][0] for r in rows for k, _ in series if k in r]
     xs = [math.log10(r["n"]) for r in rows]
@@ -156,7 +156,7 @@ def svg(rows):
     xlo, xhi = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
 
     def px(x, y):
-        return (m + (x - xlo) / (xhi - xlo) * (w - 2 * m),
+        return (ml + (x - xlo) / (xhi - xlo) * (w - ml - m),
                 h - m - (y - ylo) / (yhi - ylo) * (h - 2 * m))
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
@@ -166,8 +166,8 @@ def svg(rows):
            f'Build time (median of {RUNS}, log-log)</text>']
     for e in range(ylo, yhi + 1):
         _, y = px(xlo, e)
-        out.append(f'<line x1="{m}" x2="{w - m}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
-                   f'<text x="{m - 6}" y="{y + 4:.1f}" text-anchor="end">{10 ** e:,} ms</text>')
+        out.append(f'<line x1="{ml}" x2="{w - m}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
+                   f'<text x="{ml - 6}" y="{y + 4:.1f}" text-anchor="end">{10 ** e:,} ms</text>')
     for r in rows:
         x, _ = px(math.log10(r["n"]), ylo)
         out.append(f'<text x="{x:.1f}" y="{h - m + 18}" text-anchor="middle">'
@@ -180,7 +180,7 @@ def svg(rows):
         out.append(f'<polyline points="{d}" fill="none" stroke="{colour}" stroke-width="2"/>')
         out += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in line]
         label = "Hugo cold" if k == "hugo" else f"microsocial {k}"
-        out.append(f'<text x="{m + 10}" y="{m + 16 * i}" fill="{colour}">{label}</text>')
+        out.append(f'<text x="{ml + 10}" y="{m + 16 * i}" fill="{colour}">{label}</text>')
     out.append("</svg>\n")
     return "\n".join(out)
 
