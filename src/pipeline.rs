@@ -40,6 +40,9 @@ pub struct Options {
     /// Where to render the owner's private view (friends-only posts and
     /// message threads); never inside the public output.
     pub private_output: Option<PathBuf>,
+    /// The process exits right after this build (the CLI): big structures
+    /// are left for the OS to free instead of being dropped one by one.
+    pub exiting: bool,
 }
 
 #[derive(Debug)]
@@ -215,9 +218,17 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
     }
     timer.lap("commit");
     crate::faultpoint::at("swapped")?;
-    change_log
-        .commit(&mut store)
-        .context("the new site is live, but its change log could not be stored")?;
+    // The cache is encoded on another thread while SQLite commits the change
+    // log, and written after the private view, in the same order as before.
+    let (encoded, logged) = std::thread::scope(|s| {
+        let encoder =
+            s.spawn(|| write::encode_cache(&cache, &loaded.site.entries, &staged.outputs));
+        let logged = change_log.commit(&mut store);
+        (encoder.join(), logged)
+    });
+    logged.context("the new site is live, but its change log could not be stored")?;
+    let encoded =
+        encoded.map_err(|_| anyhow::anyhow!("internal: the cache encoder panicked"))??;
     drop(store);
     drop(renderer);
     if let (Some(dir), Some(data)) = (&opts.private_output, private) {
@@ -231,14 +242,13 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         private_view::write_private_view(&view, &mut loaded.site, &mut loaded.htmls, data, dir)?;
         timer.lap("private");
     }
-    write::save_cache(
-        &out,
-        &cache_file,
-        &cache,
-        loaded.site.entries,
-        staged.outputs,
-    )?;
+    write::save_cache(&out, &cache_file, encoded)?;
     timer.lap("cache save");
+    if opts.exiting {
+        // The process ends next: the OS takes the memory back at once, where
+        // dropping ~10,000 entries, their HTML and the plan costs ~20 ms.
+        std::mem::forget((loaded, cache, items, staged, fps, conv));
+    }
     Ok(Report {
         elapsed: started.elapsed(),
         ..report

@@ -56,5 +56,6 @@ pub fn rebuild(root: &std::path::Path) -> anyhow::Result<crate::pipeline::Report
         base_url: None,
         publish_log: true,
         private_output: Some(root.join(".social").join("private")),
+        exiting: false,
     })
 }

@@ -18,6 +18,7 @@ pub fn run(root: &Path, args: &BuildArgs) -> anyhow::Result<ExitCode> {
         base_url: None,
         publish_log: !args.drafts,
         private_output: Some(root.join(".social").join("private")),
+        exiting: true,
     })?;
     println!("built {}: {report}", output.display());
     Ok(ExitCode::SUCCESS)

@@ -79,6 +79,7 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         base_url: Some(format!("http://{addr}/")),
         publish_log: false,
         private_output: Some(private),
+        exiting: false,
     };
     rebuild(&opts, &state);
     let running = front.start()?;

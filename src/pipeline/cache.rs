@@ -53,15 +53,6 @@ pub struct Cache {
 }
 
 impl Cache {
-    pub fn new(entries: Vec<Entry>, outputs: HashMap<String, Stamp>) -> Cache {
-        Cache {
-            format: FORMAT,
-            version: binary_stamp(),
-            entries,
-            outputs,
-        }
-    }
-
     /// The cache at `path`; empty (a full rebuild) when there is none, it is
     /// from another build of Microsocial, or it is damaged (with a warning).
     pub fn load(path: &Path) -> Cache {
@@ -88,14 +79,30 @@ impl Cache {
             Err(e) => damaged(&e.to_string()),
         }
     }
+}
 
-    /// Saves the cache with its checksum.
-    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
-        let mut bytes = postcard::to_stdvec(self)?;
-        let sum = xxhash_rust::xxh3::xxh3_128(&bytes).to_le_bytes();
-        bytes.extend_from_slice(&sum);
-        crate::fsutil::write_private(path, &bytes)
+/// The cache file's bytes for these entries and outputs, encoded from
+/// borrowed parts (as `Cache` loads them) so the build can encode them on
+/// another thread.
+pub fn encode(entries: &[Entry], outputs: &HashMap<String, Stamp>) -> anyhow::Result<Vec<u8>> {
+    /// `Cache`'s fields by reference: postcard encodes them identically.
+    #[derive(Serialize)]
+    struct Parts<'a> {
+        format: u32,
+        version: String,
+        entries: &'a [Entry],
+        outputs: &'a HashMap<String, Stamp>,
     }
+    let parts = Parts {
+        format: FORMAT,
+        version: binary_stamp(),
+        entries,
+        outputs,
+    };
+    let mut bytes = postcard::to_stdvec(&parts)?;
+    let sum = xxhash_rust::xxh3::xxh3_128(&bytes).to_le_bytes();
+    bytes.extend_from_slice(&sum);
+    Ok(bytes)
 }
 
 /// Identifies the running binary, so a new build of Microsocial (even with the
@@ -134,9 +141,9 @@ mod tests {
             size: 3,
             mtime_ns: 4,
         };
-        let cache = Cache::new(Vec::new(), [("index.html".to_string(), stamp)].into());
-        cache.save(&path).unwrap();
-        assert_eq!(Cache::load(&path).outputs, cache.outputs);
+        let outputs: HashMap<_, _> = [("index.html".to_string(), stamp)].into();
+        std::fs::write(&path, encode(&[], &outputs).unwrap()).unwrap();
+        assert_eq!(Cache::load(&path).outputs, outputs);
         let good = std::fs::read(&path).unwrap();
         for i in 0..good.len() {
             let mut bad = good.clone();

@@ -55,30 +55,40 @@ pub(super) fn commit(
     )
 }
 
-/// Saves the new cache unless the build changed nothing.
-pub(super) fn save_cache(
-    out: &Output,
-    cache_file: &Path,
+/// The new cache's bytes, or None when the build changed nothing (the cache
+/// stays as it was). Pure work, so it runs beside the change-log commit.
+pub(super) fn encode_cache(
     cache: &Cache,
-    entries: Vec<Entry>,
-    outputs: HashMap<String, Stamp>,
-) -> anyhow::Result<()> {
-    let new_cache = Cache::new(entries, outputs);
-    // A build that changed nothing leaves the cache as it was.
-    let same_entries = cache.entries.len() == new_cache.entries.len()
-        && cache.entries.iter().zip(&new_cache.entries).all(|(a, b)| {
+    entries: &[Entry],
+    outputs: &HashMap<String, Stamp>,
+) -> anyhow::Result<Option<Vec<u8>>> {
+    let same_entries = cache.entries.len() == entries.len()
+        && cache.entries.iter().zip(entries).all(|(a, b)| {
             a.source == b.source
                 && a.mtime_ns == b.mtime_ns
                 && a.size == b.size
                 && a.assets == b.assets
         });
-    if !same_entries || new_cache.outputs != cache.outputs {
-        // The site is live: an unsaved cache costs the next build time only.
-        if let Err(e) = new_cache.save(cache_file) {
-            eprintln!("warning: the site is built, but the build cache was not saved: {e:#}");
-            // The next build cannot know what the swapped-out tree holds.
-            out.forget_previous()?;
-        }
+    if same_entries && *outputs == cache.outputs {
+        return Ok(None);
+    }
+    super::cache::encode(entries, outputs).map(Some)
+}
+
+/// Writes the encoded cache, if any.
+pub(super) fn save_cache(
+    out: &Output,
+    cache_file: &Path,
+    encoded: Option<Vec<u8>>,
+) -> anyhow::Result<()> {
+    let Some(bytes) = encoded else {
+        return Ok(());
+    };
+    // The site is live: an unsaved cache costs the next build time only.
+    if let Err(e) = crate::fsutil::write_private(cache_file, &bytes) {
+        eprintln!("warning: the site is built, but the build cache was not saved: {e:#}");
+        // The next build cannot know what the swapped-out tree holds.
+        out.forget_previous()?;
     }
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! `feeds` the feeds and sitemap, `theme` loads the templates.
 
 mod card;
+mod cards;
 mod context;
 mod conversation;
 pub mod feeds;
@@ -54,6 +55,7 @@ pub struct Renderer<'a> {
     sanitise: &'a Sanitise,
     /// Replies and reactions this view shows (none unless set).
     conversations: Option<&'a Conversations>,
+    cards: cards::CardCache,
 }
 
 impl<'a> Renderer<'a> {
@@ -81,6 +83,7 @@ impl<'a> Renderer<'a> {
             base_path,
             sanitise,
             conversations: None,
+            cards: cards::CardCache::new(site, &theme.templates),
         })
     }
 

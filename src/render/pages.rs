@@ -53,11 +53,8 @@ impl Renderer<'_> {
         let paging = paginate(list.len(), site.config.site.posts_per_page);
         let last = paging.archives.len();
         let mut ctx = self.page_ctx(&page_dir(site, tag, archive));
-        let posts = list[range_of(&paging, archive)]
-            .iter()
-            .map(|&i| self.card(TimelineRef::Own(i)))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        ctx.insert("posts", &posts);
+        let refs = list[range_of(&paging, archive)].iter();
+        self.insert_cards(&mut ctx, "posts", refs.map(|&i| TimelineRef::Own(i)))?;
         let at = |n: Option<usize>| self.path(&page_dir(site, tag, n));
         ctx.insert("pagination", &Pagination::new(archive, last, at));
         let Some(t) = tag else {
@@ -92,11 +89,8 @@ impl Renderer<'_> {
         let paging = paginate(site.timeline.len(), site.config.site.posts_per_page);
         let last = paging.archives.len();
         let mut ctx = self.page_ctx(&timeline_dir(archive));
-        let entries = site.timeline[range_of(&paging, archive)]
-            .iter()
-            .map(|r| self.card(*r))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        ctx.insert("entries", &entries);
+        let refs = site.timeline[range_of(&paging, archive)].iter();
+        self.insert_cards(&mut ctx, "entries", refs.copied())?;
         ctx.insert("friend_count", &site.friends.len());
         let at = |n: Option<usize>| self.path(&timeline_dir(n));
         ctx.insert("pagination", &Pagination::new(archive, last, at));

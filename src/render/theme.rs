@@ -25,6 +25,7 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = embed!(
     "thread.html",
     "partials/thread.html",
     "partials/reactions.html",
+    "partials/card.html",
     "atom.xml",
     "robots.txt",
 );

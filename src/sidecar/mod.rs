@@ -322,6 +322,7 @@ impl Sidecar {
             base_url: None,
             publish_log: true,
             private_output: Some(self.node.root.join(".social").join("private")),
+            exiting: false,
         };
         let threads = self.threads_changed.swap(false, Ordering::SeqCst);
         match pipeline::build(&opts) {
