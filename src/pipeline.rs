@@ -124,7 +124,8 @@ fn plan_outputs(
 }
 
 /// The stages in order: load, friends, plan, render and stage, swap, change
-/// log, private view, cache. (About 130 lines: it is the list of stages, and splitting it would only pass its locals around.)
+/// log, private view, cache. (About 130 lines: it is the list of stages;
+/// splitting it would only pass its locals around.)
 pub fn build(opts: &Options) -> anyhow::Result<Report> {
     let started = Instant::now();
     let mut timer = Timer::new();
