@@ -14,6 +14,7 @@ pub mod publish;
 pub mod react;
 pub mod replies;
 pub mod sessions;
+pub mod timeline;
 pub mod webmentions;
 
 pub use outcome::{Attempt, Outcome, Sent};
