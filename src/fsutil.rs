@@ -264,5 +264,5 @@ pub fn private_dir(root: &Path) -> std::path::PathBuf {
 pub fn new_id() -> anyhow::Result<String> {
     let mut b = [0u8; 16];
     getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+    Ok(crate::hex::encode(&b))
 }

@@ -14,6 +14,7 @@ pub mod deploy;
 pub mod faultpoint;
 pub mod federation;
 pub mod fsutil;
+pub mod hex;
 pub mod http;
 pub mod output;
 pub mod pipeline;

@@ -37,6 +37,7 @@ const GROUND: &[&str] = &[
     "problem",
     "words",
     "faultpoint",
+    "hex",
 ];
 const FRONT_ENDS: &[&str] = &["commands", "cli", "sidecar", "actions", "web"];
 

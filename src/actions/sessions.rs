@@ -5,7 +5,6 @@
 use crate::federation::{clock, new_id};
 use crate::store::{Session, Store};
 use anyhow::Context as _;
-use sha2::{Digest as _, Sha256};
 
 /// A sign-in link works this long, once.
 pub const LINK_MINUTES: i64 = 10;
@@ -14,10 +13,7 @@ pub const SESSION_DAYS: i64 = 30;
 
 /// SHA-256 in hex: what the database keeps of a secret.
 pub fn hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex::sha256(secret.as_bytes())
 }
 
 /// 256 random bits in hex.

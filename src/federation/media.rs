@@ -9,7 +9,6 @@ use super::client::{Client, Fetched};
 use super::private;
 use crate::upload::{Kind, MAX_IMAGE_BYTES};
 use anyhow::{anyhow, bail};
-use sha2::{Digest as _, Sha256};
 use std::path::Path;
 
 /// What marks a sealed file in a signed post, and an opened one.
@@ -27,10 +26,7 @@ const MAX_PER_POST: usize = 20;
 
 /// `sha256` in lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex::sha256(bytes)
 }
 
 /// Sealed-file references under `prefix` in `html`: (whole URL, blob URL, hash).

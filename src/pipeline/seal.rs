@@ -126,10 +126,7 @@ pub(super) fn blob_path(keys: &keys::Keys, e: &Entry) -> String {
 fn opaque_path(keys: &keys::Keys, context: &str) -> String {
     use ed25519_dalek::Signer as _;
     let sig = keys.signing.sign(context.as_bytes());
-    let id: String = sig.to_bytes()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let id = crate::hex::encode(&sig.to_bytes()[..16]);
     format!("{}{id}.age", protocol::PRIVATE_DIR)
 }
 
