@@ -249,18 +249,13 @@ fn profile_edit_keeps_the_file_and_stores_the_avatar() {
 fn web_changes_are_committed_by_the_site_author() {
     let site = Site::new("Ann");
     let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .arg("-C")
-            .arg(site.root())
-            .args(args)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", site.root())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = support::succeed(
+            std::process::Command::new("git")
+                .arg("-C")
+                .arg(site.root())
+                .args(args)
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("HOME", site.root()),
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
     };

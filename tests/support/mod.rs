@@ -37,6 +37,18 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Runs `cmd` and fails the test, with its stderr, unless it succeeded.
+pub fn succeed(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        cmd,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 impl Site {
     pub fn new(name: &str) -> Site {
         Site::with_port(name, free_port(), "")
@@ -46,23 +58,18 @@ impl Site {
     pub fn with_port(name: &str, port: u16, federation_extra: &str) -> Site {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("http://127.0.0.1:{port}/");
-        let out = Command::new(BIN)
-            .args([
-                "init",
-                "--title",
-                &format!("{name}'s site"),
-                "--url",
-                &url,
-                "--author",
-                name,
-            ])
-            .arg(dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        succeed(
+            Command::new(BIN)
+                .args([
+                    "init",
+                    "--title",
+                    &format!("{name}'s site"),
+                    "--url",
+                    &url,
+                    "--author",
+                    name,
+                ])
+                .arg(dir.path()),
         );
         let mut cfg = std::fs::read_to_string(dir.path().join("social.toml")).unwrap();
         cfg.push_str(&format!(

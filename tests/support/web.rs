@@ -30,17 +30,12 @@ pub struct Owner {
 
 /// A one-time sign-in path (`/home/login/TOKEN`) from `microsocial login`.
 pub fn login_path(root: &Path, env: &[(&str, &str)]) -> String {
-    let out = Command::new(super::BIN)
-        .arg("--root")
-        .arg(root)
-        .arg("login")
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = super::succeed(
+        Command::new(super::BIN)
+            .arg("--root")
+            .arg(root)
+            .arg("login")
+            .envs(env.iter().copied()),
     );
     let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let at = url.find("/home/login/").expect("a sign-in URL");
