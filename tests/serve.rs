@@ -342,4 +342,13 @@ fn home_follows_messages_that_the_sidecar_receives() {
     let thread = owner.get(link);
     assert_eq!(thread.status, 200, "{link}");
     assert!(thread.body.contains("kettle-sidecar-15"), "{link}");
+    // Each sidecar build swaps a new tree in, and the two trees alternate:
+    // serve must follow the swap itself, not one tree's folder.
+    for n in 16..19 {
+        let text = format!("kettle-sidecar-{n}");
+        b.ok(&["chat", &a.url(), &text]);
+        wait_for("the private view in serve to show the next message", || {
+            owner.get(link).body.contains(&text)
+        });
+    }
 }

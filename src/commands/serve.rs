@@ -12,13 +12,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const EVENTS_PATH: &str = "/__microsocial/events";
 const SCRIPT_PATH: &str = "/__microsocial/reload.js";
 const OVERLAY_PATH: &str = "/__microsocial/overlay.css";
 /// Editors save in bursts (temp file, rename, chmod): wait this long for quiet.
 const DEBOUNCE: Duration = Duration::from_millis(60);
+/// A burst that never goes quiet (a build loop, a sync tool) still builds.
+const MAX_DEBOUNCE: Duration = Duration::from_secs(1);
 /// A comment on every stream this often: notices closed tabs.
 const KEEPALIVE: Duration = Duration::from_secs(5);
 /// Request handlers; live-reload streams take none.
@@ -94,17 +96,20 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let (tx, rx) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(tx).context("cannot start the file watcher")?;
     // The sidecar rebuilds its private view when messages arrive: follow it.
-    let sidecar_private = root.join(".social").join("private");
+    // Each build swaps a whole new `.social/private` in (see `output`), so
+    // watching that folder would follow the old tree's inode away; the swap
+    // itself is seen as a rename in `.social`.
+    let work = root.join(".social");
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
-        .create(&sidecar_private)
-        .with_context(|| format!("cannot create {}", sidecar_private.display()))?;
+        .create(&work)
+        .with_context(|| format!("cannot create {}", work.display()))?;
     for (dir, mode) in [
         (root.join("content"), RecursiveMode::Recursive),
         (root.join("themes"), RecursiveMode::Recursive),
         (root.join("static"), RecursiveMode::Recursive),
-        (sidecar_private, RecursiveMode::Recursive),
+        (work, RecursiveMode::NonRecursive),
         (root.to_path_buf(), RecursiveMode::NonRecursive),
     ] {
         if dir.exists() {
@@ -159,7 +164,7 @@ fn relevant(root: &Path, path: &Path) -> bool {
         .next()
         .map(|c| c.as_os_str().to_string_lossy().into_owned());
     match first.as_deref() {
-        Some(".social") => rel.starts_with(".social/private"),
+        Some(".social") => rel == Path::new(".social/private"),
         Some("content" | "themes" | "static") => {
             !rel.file_name().is_some_and(crate::content::is_hidden)
         }
@@ -183,10 +188,15 @@ fn watch_loop(
         if !is_relevant(&ev) {
             continue;
         }
-        // Coalesce the burst, then build once.
-        loop {
-            match rx.recv_timeout(DEBOUNCE) {
-                Ok(_) => continue,
+        // Coalesce the burst, then build once. Only relevant events extend
+        // the wait: the state database and the log change on every request,
+        // and a page that polls would otherwise put the build off forever.
+        let latest = Instant::now() + MAX_DEBOUNCE;
+        let mut quiet = Instant::now() + DEBOUNCE;
+        while let Some(left) = quiet.min(latest).checked_duration_since(Instant::now()) {
+            match rx.recv_timeout(left) {
+                Ok(ev) if is_relevant(&ev) => quiet = Instant::now() + DEBOUNCE,
+                Ok(_) => {}
                 Err(RecvTimeoutError::Timeout) => break,
                 Err(RecvTimeoutError::Disconnected) => return,
             }
