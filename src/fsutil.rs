@@ -84,9 +84,10 @@ pub fn create_dir(dir: &Path, private: bool) -> anyhow::Result<()> {
 }
 
 /// Writes a new file at `path` (mode 0600 if `private`), replacing a link
-/// rather than writing through it.
-pub fn write_new(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
-    remove_tree(path)?;
+/// rather than writing through it, and returns what it wrote (one `fstat`).
+/// The exclusive create is tried first: in a new tree nothing is there, and
+/// the `lstat` of a replace is paid only when something is.
+pub fn write_new(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<std::fs::Metadata> {
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -94,7 +95,15 @@ pub fn write_new(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()
         use std::os::unix::fs::OpenOptionsExt as _;
         opts.mode(0o600);
     }
-    opts.open(path)?.write_all(bytes)
+    let mut file = match opts.open(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            remove_tree(path)?;
+            opts.open(path)?
+        }
+        other => other?,
+    };
+    file.write_all(bytes)?;
+    file.metadata()
 }
 
 /// Removes a file or a whole tree; missing is fine. Folders made read-only

@@ -169,8 +169,9 @@ impl Txn<'_> {
         Ok(path)
     }
 
-    /// Stages new bytes for `rel`. Safe to call from several threads.
-    pub fn write(&self, rel: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    /// Stages new bytes for `rel` and returns the new file's metadata. Safe
+    /// to call from several threads.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> anyhow::Result<std::fs::Metadata> {
         let path = self.staged(rel)?;
         fsutil::write_new(&path, bytes, self.out.private)
             .with_context(|| format!("cannot write {}", path.display()))
@@ -191,11 +192,6 @@ impl Txn<'_> {
             std::fs::copy(&from, &to).with_context(|| format!("cannot copy {}", from.display()))?;
         }
         Ok(())
-    }
-
-    /// The staged file `rel` (to stat what was written).
-    pub fn path(&self, rel: &str) -> PathBuf {
-        self.out.staging.join(rel)
     }
 
     /// Makes the new tree live in one step. `live` says which paths belong

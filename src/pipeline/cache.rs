@@ -22,17 +22,14 @@ pub struct Stamp {
 }
 
 impl Stamp {
-    /// The stamp of `bytes`, written at `path`.
-    pub fn of_file(fp: u128, bytes: &[u8], path: &Path) -> anyhow::Result<Stamp> {
-        use anyhow::Context as _;
-        let meta =
-            std::fs::metadata(path).with_context(|| format!("cannot stat {}", path.display()))?;
-        Ok(Stamp {
+    /// The stamp of a file just written, given its content hash.
+    pub fn of_written(fp: u128, hash: u128, meta: &std::fs::Metadata) -> Stamp {
+        Stamp {
             fp,
-            hash: xxhash_rust::xxh3::xxh3_128(bytes),
+            hash,
             size: meta.len(),
-            mtime_ns: content::mtime_ns(&meta),
-        })
+            mtime_ns: content::mtime_ns(meta),
+        }
     }
 
     /// Whether the file at `path` is still the one this stamp describes

@@ -89,8 +89,8 @@ pub(super) fn stage(
                     return Ok((k, Stamp { fp: *fp, ..*o }, false));
                 }
             }
-            txn.write(rel, &bytes)?;
-            Ok((k, Stamp::of_file(*fp, &bytes, &txn.path(rel))?, true))
+            let meta = txn.write(rel, &bytes)?;
+            Ok((k, Stamp::of_written(*fp, hash, &meta), true))
         })
         .collect()
 }
