@@ -48,9 +48,14 @@ impl Renderer<'_> {
         if let Some(html) = slot.get() {
             return Ok(html);
         }
-        let mut ctx = Context::new();
-        ctx.insert("e", &self.card(r)?);
-        let html = String::from_utf8(self.tera("partials/card.html", &ctx)?)?;
+        let card = self.card(r)?;
+        let html = if self.builtin.card {
+            super::builtin::card(&card)
+        } else {
+            let mut ctx = Context::new();
+            ctx.insert("e", &card);
+            String::from_utf8(self.tera("partials/card.html", &ctx)?)?
+        };
         // Two threads may race to fill a slot; both render the same bytes.
         Ok(slot.get_or_init(|| html))
     }

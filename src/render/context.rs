@@ -70,3 +70,15 @@ impl Pagination {
         }
     }
 }
+
+/// What a post's own page shows besides the site's chrome.
+pub(super) struct PostPage<'a> {
+    pub post: PostCtx<'a>,
+    pub author: super::card::Author<'a>,
+    pub thread: Vec<super::conversation::ReplyCtx>,
+    pub reactions: Vec<super::conversation::ReactionCount>,
+    pub mentions: Vec<super::conversation::MentionCtx<'a>>,
+    pub in_reply_to: Option<super::conversation::ParentRef>,
+    pub newer: Option<Neighbour<'a>>,
+    pub older: Option<Neighbour<'a>>,
+}

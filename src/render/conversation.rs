@@ -52,19 +52,19 @@ pub struct Conversations {
 /// A friend a post mentions, linked as an h-card.
 #[derive(Serialize)]
 pub(super) struct MentionCtx<'a> {
-    name: &'a str,
-    url: &'a str,
+    pub name: &'a str,
+    pub url: &'a str,
 }
 
 #[derive(Serialize)]
 pub(super) struct ReplyCtx {
-    url: String,
-    author_name: String,
-    author_url: String,
-    date: String,
-    date_display: String,
-    content: String,
-    depth: usize,
+    pub url: String,
+    pub author_name: String,
+    pub author_url: String,
+    pub date: String,
+    pub date_display: String,
+    pub content: String,
+    pub depth: usize,
 }
 
 impl Conversations {

@@ -6,8 +6,10 @@
 //! each friend), `private` the owner's private view,
 //! `feeds` the feeds and sitemap, `theme` loads the templates.
 
+mod builtin;
 mod card;
 mod cards;
+mod chrome;
 mod context;
 mod conversation;
 pub mod feeds;
@@ -32,6 +34,13 @@ use std::borrow::Cow;
 use tera::{Context, Tera};
 use theme::Theme;
 
+/// A page's own address: `page_url`, `page_path` and `section`.
+struct PageAt {
+    url: String,
+    path: String,
+    section: String,
+}
+
 /// Rendered markdown of one entry.
 #[derive(Debug, Clone)]
 pub struct Html {
@@ -49,7 +58,10 @@ pub type Sanitise = dyn Fn(&str, &str) -> String + Sync;
 pub struct Renderer<'a> {
     pub site: &'a Site,
     tera: Tera,
+    chrome: chrome::Chrome,
     base: Context,
+    /// Pages written directly, without Tera (the built-in theme's, unchanged).
+    builtin: builtin::Builtin,
     htmls: &'a [Option<Html>],
     base_path: String,
     sanitise: &'a Sanitise,
@@ -75,10 +87,13 @@ impl<'a> Renderer<'a> {
         .map_err(|e| anyhow!("theme templates: {}", tera_message(&e)))?;
         tera.set_escape_fn(escape);
         let base_path = site.config.site.base_path().to_string();
+        let chrome = chrome::Chrome::new(site, &base_path);
         Ok(Renderer {
             site,
             tera,
-            base: base_context(site, &base_path),
+            base: chrome.context(),
+            chrome,
+            builtin: builtin::Builtin::detect(&theme.templates),
             htmls,
             base_path,
             sanitise,
@@ -127,12 +142,25 @@ impl<'a> Renderer<'a> {
         })
     }
 
+    /// Where page `rel` is, as its chrome needs it.
+    fn page_at(&self, rel: &str) -> PageAt {
+        PageAt {
+            url: format!("{}{rel}", self.site.base_url()),
+            path: self.path(rel),
+            section: rel.split('/').next().unwrap_or("").to_string(),
+        }
+    }
+
     fn page_ctx(&self, rel: &str) -> Context {
+        self.page_ctx_at(&self.page_at(rel))
+    }
+
+    fn page_ctx_at(&self, at: &PageAt) -> Context {
         let mut ctx = self.base.clone();
-        ctx.insert("page_url", &format!("{}{rel}", self.site.base_url()));
+        ctx.insert("page_url", &at.url);
         // For aria-current in the navigation: the page, and its section.
-        ctx.insert("page_path", &self.path(rel));
-        ctx.insert("section", rel.split('/').next().unwrap_or(""));
+        ctx.insert("page_path", &at.path);
+        ctx.insert("section", &at.section);
         ctx
     }
 
@@ -172,44 +200,4 @@ impl<'a> Renderer<'a> {
             .map(|&i| self.post_ctx(i))
             .collect()
     }
-}
-
-/// What every page's context starts with: the site, its URLs, the navigation.
-fn base_context(site: &Site, base_path: &str) -> Context {
-    let cfg = &site.config.site;
-    let mut base = Context::new();
-    let avatar = cfg.avatar_url();
-    base.insert(
-        "site",
-        &serde_json::json!({
-            "title": cfg.title, "author": cfg.author, "bio": cfg.bio, "avatar": avatar,
-            "language": cfg.language, "base_url": cfg.base_url, "base_path": base_path,
-        }),
-    );
-    base.insert(
-        "urls",
-        &serde_json::json!({
-            "home": base_path, "atom": format!("{base_path}atom.xml"),
-            "json_feed": format!("{base_path}feed.json"), "tags": format!("{base_path}tags/"),
-            "style": format!("{base_path}style.css"),
-            "timeline": format!("{base_path}timeline/"),
-            "friends": format!("{base_path}friends/"),
-            "discovery": format!("{base_path}.well-known/microsocial.json"),
-            "webmention": cfg.webmention_url(&site.config.federation),
-        }),
-    );
-    let nav: Vec<_> = site
-        .pages
-        .iter()
-        .map(|&i| {
-            let e = &site.entries[i];
-            serde_json::json!({"title": e.label, "url": format!("{base_path}{}", site.entry_dir(e))})
-        })
-        .collect();
-    base.insert("nav", &nav);
-    base.insert(
-        "generator",
-        &format!("Microsocial {}", env!("CARGO_PKG_VERSION")),
-    );
-    base
 }

@@ -1,6 +1,6 @@
 //! One renderer per kind of public page.
 
-use super::context::{Neighbour, Pagination};
+use super::context::{Neighbour, Pagination, PostPage};
 use super::plan::{list_of, page_dir, range_of, timeline_dir};
 use super::Renderer;
 use crate::site::{paginate, TimelineRef};
@@ -10,8 +10,9 @@ impl Renderer<'_> {
     pub(super) fn render_entry(&self, i: usize) -> anyhow::Result<Vec<u8>> {
         let site = self.site;
         let e = &site.entries[i];
-        let mut ctx = self.page_ctx(&site.entry_dir(e));
+        let at = self.page_at(&site.entry_dir(e));
         if e.kind == crate::content::Kind::Page {
+            let mut ctx = self.page_ctx_at(&at);
             let p = self.post_ctx(i)?;
             ctx.insert(
                 "page",
@@ -20,6 +21,28 @@ impl Renderer<'_> {
             );
             return self.tera("page.html", &ctx);
         }
+        let page = self.post_page(i)?;
+        if self.builtin.post {
+            return Ok(super::builtin::post_page(&self.chrome, &at, &page).into_bytes());
+        }
+        let mut ctx = self.page_ctx_at(&at);
+        ctx.insert("thread", &page.thread);
+        ctx.insert("reactions", &page.reactions);
+        ctx.insert("mentions", &page.mentions);
+        if let Some(parent) = &page.in_reply_to {
+            ctx.insert("in_reply_to", parent);
+        }
+        ctx.insert("post", &page.post);
+        ctx.insert("author", &page.author);
+        ctx.insert("newer", &page.newer);
+        ctx.insert("older", &page.older);
+        self.tera("post.html", &ctx)
+            .with_context(|| format!("rendering content/{}", e.source))
+    }
+
+    /// What a post's page shows, for Tera or the built-in writer.
+    fn post_page(&self, i: usize) -> anyhow::Result<PostPage<'_>> {
+        let site = self.site;
         let pos = site.post_position(i);
         let neighbour = |n: Option<usize>| {
             n.and_then(|n| site.posts.get(n)).map(|&j| Neighbour {
@@ -29,18 +52,19 @@ impl Renderer<'_> {
         };
         let post = self.post_ctx(i)?;
         let (thread, reactions) = self.conversation_ctx(&post.url);
-        ctx.insert("thread", &thread);
-        ctx.insert("reactions", &reactions);
-        ctx.insert("mentions", &self.mentions_ctx(&post.content));
-        if let Some(parent) = &e.in_reply_to {
-            ctx.insert("in_reply_to", &self.parent_ctx(parent));
-        }
-        ctx.insert("post", &post);
-        ctx.insert("author", &self.own_author());
-        ctx.insert("newer", &neighbour(pos.and_then(|p| p.checked_sub(1))));
-        ctx.insert("older", &neighbour(pos.map(|p| p + 1)));
-        self.tera("post.html", &ctx)
-            .with_context(|| format!("rendering content/{}", e.source))
+        Ok(PostPage {
+            mentions: self.mentions_ctx(&post.content),
+            in_reply_to: site.entries[i]
+                .in_reply_to
+                .as_ref()
+                .map(|p| self.parent_ctx(p)),
+            post,
+            author: self.own_author(),
+            thread,
+            reactions,
+            newer: neighbour(pos.and_then(|p| p.checked_sub(1))),
+            older: neighbour(pos.map(|p| p + 1)),
+        })
     }
 
     pub(super) fn render_list(

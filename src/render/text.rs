@@ -5,17 +5,27 @@
 /// makes every URL three times longer.
 pub fn escape(input: &str) -> String {
     let mut out = String::with_capacity(input.len() + 8);
-    for c in input.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    escape_into(&mut out, input);
     out
+}
+
+/// `escape`, appended to `out`.
+pub(super) fn escape_into(out: &mut String, input: &str) {
+    let mut from = 0;
+    for (at, b) in input.bytes().enumerate() {
+        let with = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&input[from..at]);
+        out.push_str(with);
+        from = at + 1;
+    }
+    out.push_str(&input[from..]);
 }
 
 /// Tera's errors nest the useful part; flatten the chain into one message.
