@@ -160,33 +160,47 @@ fn varied(root: &Path) {
     }
 }
 
+/// Builds `root` with `args` through the fast path, then through Tera, and
+/// compares every page; returns how many there were.
+fn same_both_ways(root: &Path, args: &[&str]) -> usize {
+    ok(root, args);
+    let fast = files(root, &["public"]);
+    force_tera(root);
+    ok(root, args);
+    let tera = files(root, &["public"]);
+    remove_forced(root);
+    assert_same(&fast, &tera);
+    fast.len()
+}
+
 #[test]
 fn a_varied_site_is_the_same_through_the_fast_path_and_through_tera() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     varied(root);
-    for drafts in [false, true] {
-        let args: &[&str] = if drafts {
-            &["build", "--drafts", "--force"]
-        } else {
-            &["build", "--force"]
-        };
-        ok(root, args);
-        let fast = files(root, &["public"]);
-        force_tera(root);
-        ok(root, args);
-        let tera = files(root, &["public"]);
-        remove_forced(root);
-        assert!(fast.len() > 15, "too few files: {}", fast.len());
-        assert_same(&fast, &tera);
-    }
+    assert!(same_both_ways(root, &["build", "--force"]) > 15);
+    assert!(same_both_ways(root, &["build", "--drafts", "--force"]) > 15);
     // The cases were really there.
-    ok(root, &["build", "--drafts", "--force"]);
-    let all = String::from_utf8_lossy(&std::fs::read(root.join("public/index.html")).unwrap())
-        .into_owned();
-    assert!(all.contains("badge draft"), "{all}");
+    let home = std::fs::read_to_string(root.join("public/index.html")).unwrap();
+    assert!(home.contains("badge draft"), "{home}");
     let reply = std::fs::read_to_string(root.join("public/posts/reply/index.html")).unwrap();
     assert!(reply.contains("u-in-reply-to"), "{reply}");
+    // A bio to escape, no author (the title stands in), no avatar.
+    let cfg = std::fs::read_to_string(root.join("social.toml")).unwrap();
+    let cfg = cfg
+        .replace("author = \"Tess O'Neil\"\n", "bio = \"Bio <with> & \\\"quotes\\\"\"\n")
+        .replace("avatar = \"me.png\"\n", "");
+    write(root, "social.toml", &cfg);
+    same_both_ways(root, &["build", "--force"]);
+    let home = std::fs::read_to_string(root.join("public/index.html")).unwrap();
+    assert!(home.contains("<p class=\"p-note\">Bio &lt;with&gt;"), "{home}");
+    // No posts at all: the empty lists.
+    for f in std::fs::read_dir(root.join("content/posts")).unwrap() {
+        std::fs::remove_file(f.unwrap().path()).unwrap();
+    }
+    same_both_ways(root, &["build", "--force"]);
+    let home = std::fs::read_to_string(root.join("public/index.html")).unwrap();
+    assert!(home.contains("No posts yet."), "{home}");
 }
 
 #[test]
@@ -201,7 +215,12 @@ fn friends_replies_and_reactions_are_the_same_both_ways() {
     wait_until("Ann's posts at Bo's", || b.timeline().contains("Ann asks"));
     let post = held(&b, &a, "Ann asks");
     b.ok(&["new", "--reply-to", &post, "Bo says: tea, @Ann"]);
-    b.ok(&["new", "--reply-to", &post, "Bo adds: <b>green</b> tea & honey"]);
+    b.ok(&[
+        "new",
+        "--reply-to",
+        &post,
+        "Bo adds: <b>green</b> tea & honey",
+    ]);
     b.ok(&["react", &post, "👍"]);
     b.ok(&["publish"]);
     let rel = post.strip_prefix(&a.url()).unwrap_or(&post).to_string();

@@ -60,6 +60,14 @@ impl Renderer<'_> {
         Ok(slot.get_or_init(|| html))
     }
 
+    /// The HTML of each of `refs`' cards.
+    pub(super) fn cards_html(
+        &self,
+        refs: impl Iterator<Item = TimelineRef>,
+    ) -> anyhow::Result<Vec<&str>> {
+        refs.map(|r| self.card_html(r)).collect()
+    }
+
     /// Puts the cards of `refs` into a list page's context: `cards` (their
     /// HTML) and, for a site with its own list template, `name` (their fields).
     pub(super) fn insert_cards(
@@ -68,11 +76,7 @@ impl Renderer<'_> {
         name: &str,
         refs: impl Iterator<Item = TimelineRef> + Clone,
     ) -> anyhow::Result<()> {
-        let cards = refs
-            .clone()
-            .map(|r| self.card_html(r))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        ctx.insert("cards", &cards);
+        ctx.insert("cards", &self.cards_html(refs.clone())?);
         if self.cards.fields {
             let fields = refs
                 .map(|r| self.card(r))

@@ -41,10 +41,10 @@ pub(super) struct Neighbour<'a> {
 
 #[derive(Serialize)]
 pub(super) struct Pagination {
-    number: Option<usize>,
-    last: usize,
-    older: Option<String>,
-    newer: Option<String>,
+    pub number: Option<usize>,
+    pub last: usize,
+    pub older: Option<String>,
+    pub newer: Option<String>,
 }
 
 impl Pagination {

@@ -2,7 +2,7 @@
 
 use super::context::{Neighbour, Pagination, PostPage};
 use super::plan::{list_of, page_dir, range_of, timeline_dir};
-use super::Renderer;
+use super::{builtin, Renderer};
 use crate::site::{paginate, TimelineRef};
 use anyhow::Context as _;
 
@@ -23,7 +23,7 @@ impl Renderer<'_> {
         }
         let page = self.post_page(i)?;
         if self.builtin.post {
-            return Ok(super::builtin::post_page(&self.chrome, &at, &page).into_bytes());
+            return Ok(builtin::post_page(&self.chrome, &at, &page).into_bytes());
         }
         let mut ctx = self.page_ctx_at(&at);
         ctx.insert("thread", &page.thread);
@@ -76,11 +76,34 @@ impl Renderer<'_> {
         let list = list_of(site, tag);
         let paging = paginate(list.len(), site.config.site.posts_per_page);
         let last = paging.archives.len();
-        let mut ctx = self.page_ctx(&page_dir(site, tag, archive));
-        let refs = list[range_of(&paging, archive)].iter();
-        self.insert_cards(&mut ctx, "posts", refs.map(|&i| TimelineRef::Own(i)))?;
+        let here = self.page_at(&page_dir(site, tag, archive));
+        let refs = list[range_of(&paging, archive)]
+            .iter()
+            .map(|&i| TimelineRef::Own(i));
         let at = |n: Option<usize>| self.path(&page_dir(site, tag, n));
-        ctx.insert("pagination", &Pagination::new(archive, last, at));
+        let pagination = Pagination::new(archive, last, at);
+        let fast = match tag {
+            None => self.builtin.home,
+            Some(_) => self.builtin.tag,
+        };
+        if fast {
+            let cards = self.cards_html(refs)?;
+            let html = match tag {
+                None => builtin::home(&self.chrome, &here, &pagination, &cards),
+                Some(t) => {
+                    let t = &site.tags[t];
+                    let head = builtin::TagHead {
+                        name: &t.name,
+                        count: t.posts.len(),
+                    };
+                    builtin::tag(&self.chrome, &here, &pagination, &head, &cards)
+                }
+            };
+            return Ok(html.into_bytes());
+        }
+        let mut ctx = self.page_ctx_at(&here);
+        self.insert_cards(&mut ctx, "posts", refs)?;
+        ctx.insert("pagination", &pagination);
         let Some(t) = tag else {
             return self.tera("index.html", &ctx);
         };
@@ -112,12 +135,20 @@ impl Renderer<'_> {
         let site = self.site;
         let paging = paginate(site.timeline.len(), site.config.site.posts_per_page);
         let last = paging.archives.len();
-        let mut ctx = self.page_ctx(&timeline_dir(archive));
-        let refs = site.timeline[range_of(&paging, archive)].iter();
-        self.insert_cards(&mut ctx, "entries", refs.copied())?;
-        ctx.insert("friend_count", &site.friends.len());
+        let here = self.page_at(&timeline_dir(archive));
+        let refs = site.timeline[range_of(&paging, archive)].iter().copied();
         let at = |n: Option<usize>| self.path(&timeline_dir(n));
-        ctx.insert("pagination", &Pagination::new(archive, last, at));
+        let pagination = Pagination::new(archive, last, at);
+        if self.builtin.timeline {
+            let cards = self.cards_html(refs)?;
+            let friends = site.friends.len();
+            let html = builtin::timeline(&self.chrome, &here, &pagination, friends, &cards);
+            return Ok(html.into_bytes());
+        }
+        let mut ctx = self.page_ctx_at(&here);
+        self.insert_cards(&mut ctx, "entries", refs)?;
+        ctx.insert("friend_count", &site.friends.len());
+        ctx.insert("pagination", &pagination);
         self.tera("timeline.html", &ctx)
     }
 
