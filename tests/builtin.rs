@@ -188,12 +188,18 @@ fn a_varied_site_is_the_same_through_the_fast_path_and_through_tera() {
     // A bio to escape, no author (the title stands in), no avatar.
     let cfg = std::fs::read_to_string(root.join("social.toml")).unwrap();
     let cfg = cfg
-        .replace("author = \"Tess O'Neil\"\n", "bio = \"Bio <with> & \\\"quotes\\\"\"\n")
+        .replace(
+            "author = \"Tess O'Neil\"\n",
+            "bio = \"Bio <with> & \\\"quotes\\\"\"\n",
+        )
         .replace("avatar = \"me.png\"\n", "");
     write(root, "social.toml", &cfg);
     same_both_ways(root, &["build", "--force"]);
     let home = std::fs::read_to_string(root.join("public/index.html")).unwrap();
-    assert!(home.contains("<p class=\"p-note\">Bio &lt;with&gt;"), "{home}");
+    assert!(
+        home.contains("<p class=\"p-note\">Bio &lt;with&gt;"),
+        "{home}"
+    );
     // No posts at all: the empty lists.
     for f in std::fs::read_dir(root.join("content/posts")).unwrap() {
         std::fs::remove_file(f.unwrap().path()).unwrap();

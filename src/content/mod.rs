@@ -305,14 +305,27 @@ pub fn display_date(d: &DateTime<FixedOffset>) -> String {
 
 /// First `max` characters of `text` on a word boundary, with an ellipsis when cut.
 pub fn excerpt(text: &str, max: usize) -> String {
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.chars().count() <= max {
-        return text;
+    // The words joined by single spaces, read only as far as `max + 1`
+    // characters: a post's whole text is not copied to cut 160 of it.
+    let mut joined = String::with_capacity(max + 8);
+    let mut count = 0;
+    'words: for word in text.split_whitespace() {
+        let space = (!joined.is_empty()).then_some(' ');
+        for c in space.into_iter().chain(word.chars()) {
+            joined.push(c);
+            count += 1;
+            if count > max {
+                break 'words;
+            }
+        }
     }
-    let cut: String = text.chars().take(max).collect();
-    let cut = match cut.rfind(' ') {
-        Some(i) if i > max / 2 => &cut[..i],
-        _ => cut.as_str(),
+    if count <= max {
+        return joined;
+    }
+    joined.pop();
+    let cut = match joined.rfind(' ') {
+        Some(i) if i > max / 2 => &joined[..i],
+        _ => joined.as_str(),
     };
     format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
 }
@@ -333,5 +346,43 @@ mod tests {
     fn excerpts_cut_on_words() {
         assert_eq!(excerpt("short text", 20), "short text");
         assert_eq!(excerpt("one two three four five", 12), "one two…");
+    }
+
+    /// The excerpt as it was written before it stopped reading early.
+    fn joined_then_cut(text: &str, max: usize) -> String {
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.chars().count() <= max {
+            return text;
+        }
+        let cut: String = text.chars().take(max).collect();
+        let cut = match cut.rfind(' ') {
+            Some(i) if i > max / 2 => &cut[..i],
+            _ => cut.as_str(),
+        };
+        format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
+    }
+
+    #[test]
+    fn excerpts_read_early_match_the_whole_text_cut() {
+        let texts = [
+            "",
+            "   ",
+            "word",
+            "  two  words ",
+            "one two three four five",
+            "ends with a comma, then more words follow here",
+            "ünïcödé wörds ärë lönger ïn bytës thän ïn chärs, ä löt",
+            "averyveryverylongwordwithoutanyspacesatallthatgoesonandon",
+            "a\tb\nc  d\r\ne",
+        ];
+        for text in texts {
+            for max in 0..40 {
+                assert_eq!(
+                    excerpt(text, max),
+                    joined_then_cut(text, max),
+                    "{text:?} {max}"
+                );
+            }
+        }
     }
 }

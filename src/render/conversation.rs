@@ -127,7 +127,8 @@ impl Renderer<'_> {
 
     /// The friends a post's HTML mentions.
     pub(super) fn mentions_ctx(&self, html: &str) -> Vec<MentionCtx<'_>> {
-        let Some(c) = self.conversations else {
+        // Most sites' posts name nobody: then their text is not scanned.
+        let Some(c) = self.conversations.filter(|c| !c.people.is_empty()) else {
             return Vec::new();
         };
         let text = super::text::strip_tags(html);
