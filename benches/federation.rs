@@ -5,7 +5,11 @@
 //!
 //! Measures propagation (A publishes → B's timeline rebuilt), requests and
 //! bytes per update, idle traffic, a burst of 1,000 pings, inbox throughput
-//! with memory over time, and fan-out of `notify` to 100 friends.
+//! with memory over time, fan-out of `notify` to 100 friends, and bootstrap
+//! (a friend with `FED_BOOT_POSTS` posts befriended → timeline ready).
+//!
+//! It needs no outside network: the corpus links to a local Webmention
+//! target on 127.0.0.1, so `publish` sends its Webmentions there.
 
 mod corpus;
 
@@ -33,10 +37,52 @@ struct Site {
     child: Option<Child>,
 }
 
+/// The pages the corpus links to: each advertises a Webmention endpoint,
+/// which takes every Webmention (counted), like a friendly IndieWeb site.
+struct Targets {
+    links: String,
+    received: Arc<AtomicUsize>,
+}
+
+impl Targets {
+    fn start() -> Targets {
+        let cap = |a: &microsocial::http::limits::Asked| if a.method == "POST" { 4096 } else { 0 };
+        let front = microsocial::http::Front::bind(
+            "127.0.0.1:0",
+            microsocial::http::Limits::new(Arc::new(cap)),
+        )
+        .unwrap();
+        let port = front.local_addr().unwrap().port();
+        let received = Arc::new(AtomicUsize::new(0));
+        let count = received.clone();
+        let running = front.start().unwrap();
+        std::thread::spawn(move || {
+            running.run(8, move |req| {
+                let resp = if req.method() == &tiny_http::Method::Post {
+                    count.fetch_add(1, Ordering::Relaxed);
+                    tiny_http::Response::from_string("").with_status_code(202)
+                } else {
+                    let page =
+                        r#"<!doctype html><link rel="webmention" href="/webmention"><p>a page</p>"#;
+                    tiny_http::Response::from_string(page).with_header(
+                        tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"text/html"[..])
+                            .unwrap(),
+                    )
+                };
+                let _ = req.respond(resp);
+            })
+        });
+        Targets {
+            links: format!("http://127.0.0.1:{port}/post/"),
+            received,
+        }
+    }
+}
+
 impl Site {
-    fn new(base: &Path, name: &str, posts: usize) -> Site {
+    fn new(base: &Path, name: &str, posts: usize, targets: &Targets) -> Site {
         let root = base.join(name);
-        corpus::write_corpus(&root, posts);
+        corpus::write_corpus_linking(&root, posts, &targets.links);
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -227,8 +273,9 @@ fn main() {
         "sites with {posts} posts each; {rounds} propagation rounds; {load_secs} s inbox load"
     );
 
-    let mut a = Site::new(&base, "ann", posts);
-    let mut b = Site::new(&base, "bo", posts);
+    let targets = Targets::start();
+    let mut a = Site::new(&base, "ann", posts, &targets);
+    let mut b = Site::new(&base, "bo", posts, &targets);
     a.start();
     b.start();
     a.cli(&["friends", "add", &b.url()]);
@@ -402,7 +449,7 @@ fn main() {
             }
         });
     }
-    let c = Site::new(&base, "cy", 10);
+    let c = Site::new(&base, "cy", 10, &targets);
     {
         let db = rusqlite::Connection::open(c.root.join(".social/state.db")).unwrap();
         for i in 0..100 {
@@ -437,15 +484,19 @@ fn main() {
     // Ann's timeline shows its newest post, and in how many requests.
     let boot_posts = env_num("FED_BOOT_POSTS", 10_000) as usize;
     if boot_posts > 0 {
-        bootstrap(&base, &a, boot_posts);
+        bootstrap(&base, &a, boot_posts, &targets);
     }
+    println!(
+        "webmentions: {} received by the local target (the corpus links there)",
+        targets.received.load(Ordering::Relaxed)
+    );
     drop(a);
     let _ = std::fs::remove_dir_all(&base);
 }
 
 /// Times "befriended → timeline ready" for a friend with `posts` posts.
-fn bootstrap(base: &Path, a: &Site, posts: usize) {
-    let mut d = Site::new(base, "dee", posts);
+fn bootstrap(base: &Path, a: &Site, posts: usize, targets: &Targets) {
+    let mut d = Site::new(base, "dee", posts, targets);
     let marker = format!("bootstrap-newest-{}", std::process::id());
     std::fs::write(
         d.root.join("content/posts/2099-03-01-newest.md"),
