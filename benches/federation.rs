@@ -88,12 +88,15 @@ impl Site {
             .local_addr()
             .unwrap()
             .port();
+        // The burst and load tests send everything from one friend at one
+        // address: both per-minute limits (`inbox_limit_per_ip`,
+        // `max_pings_per_minute`) are lifted to measure the inbox itself.
         std::fs::write(
             root.join("social.toml"),
             format!(
                 "[site]\ntitle = \"{name}\"\nbase_url = \"http://127.0.0.1:{port}/\"\nauthor = \"{name}\"\nposts_per_page = 10\n\n\
                  [sidecar]\nbind = \"127.0.0.1:{port}\"\nserve_public = true\nlog_level = \"debug\"\nrebuild_debounce_ms = 100\ninbox_limit_per_ip = 1000000000\n\n\
-                 [federation]\nallow_private_addresses = true\nretry_initial_ms = 1000\n"
+                 [federation]\nallow_private_addresses = true\nretry_initial_ms = 1000\nmax_pings_per_minute = 1000000000\n"
             ),
         )
         .unwrap();
