@@ -12,6 +12,7 @@
 //! target on 127.0.0.1, so `publish` sends its Webmentions there.
 
 mod corpus;
+mod targets;
 
 use microsocial::federation::{keys, protocol};
 use std::io::Read as _;
@@ -37,50 +38,8 @@ struct Site {
     child: Option<Child>,
 }
 
-/// The pages the corpus links to: each advertises a Webmention endpoint,
-/// which takes every Webmention (counted), like a friendly IndieWeb site.
-struct Targets {
-    links: String,
-    received: Arc<AtomicUsize>,
-}
-
-impl Targets {
-    fn start() -> Targets {
-        let cap = |a: &microsocial::http::limits::Asked| if a.method == "POST" { 4096 } else { 0 };
-        let front = microsocial::http::Front::bind(
-            "127.0.0.1:0",
-            microsocial::http::Limits::new(Arc::new(cap)),
-        )
-        .unwrap();
-        let port = front.local_addr().unwrap().port();
-        let received = Arc::new(AtomicUsize::new(0));
-        let count = received.clone();
-        let running = front.start().unwrap();
-        std::thread::spawn(move || {
-            running.run(8, move |req| {
-                let resp = if req.method() == &tiny_http::Method::Post {
-                    count.fetch_add(1, Ordering::Relaxed);
-                    tiny_http::Response::from_string("").with_status_code(202)
-                } else {
-                    let page =
-                        r#"<!doctype html><link rel="webmention" href="/webmention"><p>a page</p>"#;
-                    tiny_http::Response::from_string(page).with_header(
-                        tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"text/html"[..])
-                            .unwrap(),
-                    )
-                };
-                let _ = req.respond(resp);
-            })
-        });
-        Targets {
-            links: format!("http://127.0.0.1:{port}/post/"),
-            received,
-        }
-    }
-}
-
 impl Site {
-    fn new(base: &Path, name: &str, posts: usize, targets: &Targets) -> Site {
+    fn new(base: &Path, name: &str, posts: usize, targets: &targets::Targets) -> Site {
         let root = base.join(name);
         corpus::write_corpus_linking(&root, posts, &targets.links);
         let port = TcpListener::bind("127.0.0.1:0")
@@ -276,7 +235,7 @@ fn main() {
         "sites with {posts} posts each; {rounds} propagation rounds; {load_secs} s inbox load"
     );
 
-    let targets = Targets::start();
+    let targets = targets::Targets::start();
     let mut a = Site::new(&base, "ann", posts, &targets);
     let mut b = Site::new(&base, "bo", posts, &targets);
     a.start();
@@ -498,7 +457,7 @@ fn main() {
 }
 
 /// Times "befriended → timeline ready" for a friend with `posts` posts.
-fn bootstrap(base: &Path, a: &Site, posts: usize, targets: &Targets) {
+fn bootstrap(base: &Path, a: &Site, posts: usize, targets: &targets::Targets) {
     let mut d = Site::new(base, "dee", posts, targets);
     let marker = format!("bootstrap-newest-{}", std::process::id());
     std::fs::write(
