@@ -33,7 +33,7 @@ pub use items::FriendItem;
 pub use messages::Message;
 pub use migrations::SCHEMA_VERSION;
 pub use notifications::{Kind as NotificationKind, Notification};
-pub use outbox::OutMsg;
+pub use outbox::{Lane, OutMsg, WEBMENTION};
 pub use reactions::ReactionApplied;
 pub use replies::Reply;
 pub use sessions::Session;

@@ -1,6 +1,7 @@
 //! The benchmark corpus: N posts of about 120 words, each with a list, a code
 //! block, a link and 2 of 20 tags. Deterministic, so every run measures the
-//! same site.
+//! same site. The links go to `https://example.com/{i}` unless a bench that
+//! sends Webmentions points them at a local fixture (`*_linking`).
 #![allow(dead_code)]
 
 use std::fmt::Write as _;
@@ -61,7 +62,15 @@ pub fn words(rng: &mut Rng, n: usize) -> String {
     s
 }
 
+/// Where the corpus links by default.
+pub const LINKS: &str = "https://example.com/";
+
 pub fn post(i: usize, rng: &mut Rng) -> (String, String) {
+    post_linking(i, rng, LINKS)
+}
+
+/// Post `i`, its link `{links}{i}`.
+pub fn post_linking(i: usize, rng: &mut Rng, links: &str) -> (String, String) {
     let day = i / 4;
     let date = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap() + chrono::Days::new(day as u64);
     let t1 = rng.pick(&TAGS);
@@ -79,7 +88,7 @@ pub fn post(i: usize, rng: &mut Rng) -> (String, String) {
     );
     let _ = writeln!(
         body,
-        "{} [a link](https://example.com/{i}) {}.\n",
+        "{} [a link]({links}{i}) {}.\n",
         words(rng, 30),
         words(rng, 20)
     );
@@ -95,6 +104,11 @@ pub fn post(i: usize, rng: &mut Rng) -> (String, String) {
 }
 
 pub fn write_corpus(dir: &Path, n: usize) {
+    write_corpus_linking(dir, n, LINKS)
+}
+
+/// The corpus with every post's link under `links` (a URL ending in `/`).
+pub fn write_corpus_linking(dir: &Path, n: usize, links: &str) {
     let posts = dir.join("content/posts");
     std::fs::create_dir_all(&posts).unwrap();
     std::fs::write(
@@ -104,7 +118,7 @@ pub fn write_corpus(dir: &Path, n: usize) {
     .unwrap();
     let mut rng = Rng(0x9e3779b97f4a7c15);
     for i in 0..n {
-        let (name, body) = post(i, &mut rng);
+        let (name, body) = post_linking(i, &mut rng, links);
         std::fs::write(posts.join(name), body).unwrap();
     }
 }

@@ -22,14 +22,35 @@ pub use outcome::{Attempt, Outcome, Sent};
 use crate::federation::friends::Node;
 use crate::federation::outbox::lock;
 
-/// Sends every message that is due now and says what became of each.
+/// Sends every message to friends that is due now and says what became of
+/// each. Webmentions are left to [`deliver_webmentions`].
 pub fn deliver(node: &Node) -> anyhow::Result<Vec<Sent>> {
     let results = crate::federation::outbox::deliver_due(
         &node.store,
         &node.client,
         &node.me,
         node.config.federation.retry_initial_ms,
+        crate::store::Lane::Messages,
     )?;
+    described(node, results)
+}
+
+/// Sends the due Webmentions for a short budget; returns what became of
+/// those that finished, and how many were left queued for the sidecar.
+pub fn deliver_webmentions(node: &Node) -> anyhow::Result<(Vec<Sent>, usize)> {
+    let pass = crate::webmention::deliver::deliver_within(
+        &node.store,
+        &node.client,
+        node.config.federation.retry_initial_ms,
+        crate::webmention::deliver::BUDGET,
+    )?;
+    Ok((described(node, pass.finished)?, pass.left))
+}
+
+fn described(
+    node: &Node,
+    results: Vec<(crate::store::OutMsg, crate::federation::client::Delivery)>,
+) -> anyhow::Result<Vec<Sent>> {
     let st = lock(&node.store);
     results
         .into_iter()

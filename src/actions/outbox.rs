@@ -3,7 +3,7 @@
 use super::{deliver, Outcome};
 use crate::federation::friends::Node;
 use crate::federation::outbox::lock;
-use crate::store::{now_ms, OutMsg};
+use crate::store::{now_ms, Lane, OutMsg};
 use anyhow::anyhow;
 
 /// Every entry, oldest first: pending ones and those given up on.
@@ -22,7 +22,15 @@ pub fn retry(node: &Node, id: &str) -> anyhow::Result<Outcome> {
     let m = find(node, id)?;
     lock(&node.store).requeue(&m.id, now_ms())?;
     let mut out = Outcome::said(format!("retrying {} {} to {}", m.kind, m.id, m.recipient));
-    out.sent = deliver(node)?;
+    if Lane::of(&m.kind) == Lane::Webmentions {
+        let (sent, left) = super::deliver_webmentions(node)?;
+        out.sent = sent;
+        if left > 0 {
+            out.done.push(super::publish::left_line(left));
+        }
+    } else {
+        out.sent = deliver(node)?;
+    }
     Ok(out)
 }
 

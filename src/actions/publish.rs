@@ -36,13 +36,20 @@ pub fn notify(root: &Path) -> anyhow::Result<Outcome> {
 fn notify_with(node: &Node, mut out: Outcome) -> anyhow::Result<Outcome> {
     out.enqueued = node.notify_all()?;
     announce(node, &mut out)?;
-    let (mentions, sent) = deliver(node)?
-        .into_iter()
-        .partition(|s| s.kind == crate::webmention::send::KIND);
-    out.sent = sent;
+    // Friends first: their messages never wait on a Webmention target.
+    out.sent = deliver(node)?;
+    let (mentions, left) = super::deliver_webmentions(node)?;
     // A page without an endpoint is common and no friend's refusal: said, not failed.
     out.done.extend(mentions.iter().map(mention_line));
+    if left > 0 {
+        out.done.push(left_line(left));
+    }
     Ok(out)
+}
+
+/// Webmentions still queued after the budget (the sidecar sends them).
+pub(super) fn left_line(left: usize) -> String {
+    format!("{left} Webmention(s) left queued; the sidecar sends them")
 }
 
 fn mention_line(s: &Sent) -> String {

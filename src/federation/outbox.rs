@@ -4,7 +4,7 @@
 
 use super::client::{Client, Delivery};
 use super::{protocol, Me};
-use crate::store::{now_ms, NotificationKind, OutMsg, Store};
+use crate::store::{now_ms, Lane, NotificationKind, OutMsg, Store};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -14,6 +14,16 @@ pub const GIVE_UP_MS: i64 = 7 * 24 * 3600 * 1000;
 pub const LEASE_MS: i64 = 30_000;
 /// Parallel deliveries (fan-out to many friends).
 pub const WORKERS: usize = 16;
+
+/// Entries one pass claims. Friends' messages are quick and many at once
+/// (a fan-out); a Webmention can take a full lease on a slow host, so a
+/// pass takes one per worker and every claim is sent within its lease.
+fn batch(lane: Lane) -> usize {
+    match lane {
+        Lane::Messages => 1000,
+        Lane::Webmentions => WORKERS,
+    }
+}
 
 /// Stores a message for `recipient`; returns its id.
 pub fn enqueue(
@@ -132,15 +142,16 @@ fn give_up(store: &Store, m: &OutMsg, reason: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Claims every due message and delivers them in parallel. Returns each
-/// message with its outcome.
+/// Claims the due messages of `lane` and delivers them in parallel.
+/// Returns each message with its outcome.
 pub fn deliver_due(
     store: &Mutex<Store>,
     client: &Client,
     me: &Me,
     retry_initial_ms: u64,
+    lane: Lane,
 ) -> anyhow::Result<Vec<(OutMsg, Delivery)>> {
-    let due = lock(store).claim_due(now_ms(), LEASE_MS, 1000)?;
+    let due = lock(store).claim_due(now_ms(), LEASE_MS, batch(lane), lane)?;
     if due.is_empty() {
         return Ok(Vec::new());
     }
@@ -190,7 +201,10 @@ mod tests {
             enqueue(&s, to, "https://gone.example/inbox", kind, &body).unwrap();
         }
         let refused = Delivery::Refused("HTTP 403 not_friend".into());
-        for m in s.claim_due(now_ms() + 1000, LEASE_MS, 10).unwrap() {
+        for m in s
+            .claim_due(now_ms() + 1000, LEASE_MS, 10, Lane::Messages)
+            .unwrap()
+        {
             settle(&s, &m, &refused, 1000).unwrap();
         }
         // The removal reached its goal; the ping failed for good.

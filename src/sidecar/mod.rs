@@ -1,9 +1,10 @@
 //! The federation sidecar: a small tiny_http server with `POST /inbox`,
 //! `POST /webmention`, `GET /health` and optionally the built site, plus
-//! workers: one pulls friends' feeds, one rebuilds the site, one drains the
-//! outbox, one verifies Webmentions.
+//! workers: one pulls friends' feeds, one rebuilds the site, two drain the
+//! outbox (friends' messages, Webmentions sent), one verifies Webmentions.
 
 pub mod log;
+mod outbox;
 mod pulls;
 pub mod reload;
 mod replies;
@@ -15,7 +16,7 @@ use crate::federation::friends::Node;
 use crate::federation::inbox::{self, Accepted, Outcome, PendingRequest};
 use crate::federation::limit::InboxLimits;
 use crate::federation::outbox::lock;
-use crate::federation::{outbox, protocol};
+use crate::federation::protocol;
 use crate::pipeline::{self, Options};
 use std::collections::{HashMap, HashSet};
 use std::io::Read as _;
@@ -30,11 +31,6 @@ use crate::http::files;
 const HTTP_WORKERS: usize = 4;
 /// Feeds pulled at the same time (never two for one friend).
 const PULL_WORKERS: usize = 4;
-/// Longest sleep of the outbox worker between checks of the database (the
-/// CLI adds messages from another process, which cannot wake us directly).
-const OUTBOX_IDLE: Duration = Duration::from_secs(1);
-/// Seen message ids are kept this long (well past the 10-minute window).
-const SEEN_KEEP_MS: i64 = 8 * 24 * 3600 * 1000;
 
 #[derive(Default)]
 struct Pulls {
@@ -167,6 +163,10 @@ impl Sidecar {
         {
             let me = Arc::clone(&me);
             handles.push(std::thread::spawn(move || me.outbox_loop()));
+        }
+        {
+            let me = Arc::clone(&me);
+            handles.push(std::thread::spawn(move || me.webmention_send_loop()));
         }
         {
             // Notices closed live-update tabs.
@@ -358,53 +358,6 @@ impl Sidecar {
         match crate::deploy::run(&self.node.root, cmd) {
             Ok(()) => tracing::info!("deployed in {} ms", started.elapsed().as_millis()),
             Err(e) => tracing::error!("{e:#}"),
-        }
-    }
-
-    fn wake_outbox(&self) {
-        *guard(&self.outbox_wake) = true;
-        self.outbox_cv.notify_one();
-    }
-
-    fn outbox_loop(&self) {
-        let mut last_prune = Instant::now() - Duration::from_secs(3600);
-        loop {
-            let live = self.settings();
-            match outbox::deliver_due(
-                &self.node.store,
-                &live.client,
-                &live.me,
-                live.config.federation.retry_initial_ms,
-            ) {
-                Ok(results) => {
-                    for (m, d) in results {
-                        tracing::info!("delivery of {} {} to {}: {d:?}", m.kind, m.id, m.recipient);
-                    }
-                }
-                Err(e) => tracing::error!("outbox: {e:#}"),
-            }
-            if last_prune.elapsed() > Duration::from_secs(3600) {
-                last_prune = Instant::now();
-                let before = crate::store::now_ms() - SEEN_KEEP_MS;
-                if let Err(e) = lock(&self.node.store).prune_seen(before) {
-                    tracing::warn!("pruning seen ids: {e:#}");
-                }
-            }
-            let wait = match lock(&self.node.store).next_due() {
-                Ok(Some(at)) => {
-                    Duration::from_millis((at - crate::store::now_ms()).clamp(10, 30_000) as u64)
-                }
-                _ => OUTBOX_IDLE,
-            };
-            let mut woken = guard(&self.outbox_wake);
-            if !*woken {
-                woken = self
-                    .outbox_cv
-                    .wait_timeout(woken, wait.min(OUTBOX_IDLE))
-                    .unwrap_or_else(|e| e.into_inner())
-                    .0;
-            }
-            *woken = false;
         }
     }
 }

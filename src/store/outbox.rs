@@ -6,6 +6,36 @@ use super::Store;
 use anyhow::bail;
 use rusqlite::{params, OptionalExtension as _};
 
+/// The outbox `type` of a Webmention (local only: never a signed message).
+pub const WEBMENTION: &str = "webmention";
+
+/// Which entries a delivery pass takes. Webmentions go to any web site and
+/// may hang on slow hosts, so friends' signed messages never queue behind them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Signed messages to friends (everything but Webmentions).
+    Messages,
+    Webmentions,
+}
+
+impl Lane {
+    pub fn of(kind: &str) -> Lane {
+        if kind == WEBMENTION {
+            Lane::Webmentions
+        } else {
+            Lane::Messages
+        }
+    }
+
+    /// The SQL comparison of `type` with [`WEBMENTION`] for this lane.
+    fn op(self) -> &'static str {
+        match self {
+            Lane::Messages => "<>",
+            Lane::Webmentions => "=",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutMsg {
     pub id: String,
@@ -60,21 +90,23 @@ impl Store {
         Ok(())
     }
 
-    /// Claims up to `limit` due messages for `lease_ms`, so two processes
-    /// never send the same attempt at once.
+    /// Claims up to `limit` due messages of `lane` for `lease_ms`, so two
+    /// processes never send the same attempt at once.
     pub fn claim_due(
         &mut self,
         now: i64,
         lease_ms: i64,
         limit: usize,
+        lane: Lane,
     ) -> anyhow::Result<Vec<OutMsg>> {
         self.transaction(|s| {
             let mut st = s.conn.prepare_cached(&format!(
                 "SELECT {OUT_COLS} FROM outbox WHERE state = 'pending' AND next_attempt <= ?1 AND lease_until <= ?1
-                 ORDER BY next_attempt, created LIMIT ?2"
+                 AND type {} ?3 ORDER BY next_attempt, created LIMIT ?2",
+                lane.op()
             ))?;
             let due = st
-                .query_map(params![now, limit as i64], out_row)?
+                .query_map(params![now, limit as i64, WEBMENTION], out_row)?
                 .collect::<Result<Vec<_>, _>>()?;
             for m in &due {
                 s.conn.execute(
@@ -84,6 +116,18 @@ impl Store {
             }
             Ok(due)
         })
+    }
+
+    /// Gives claimed entries back before their lease ends (their sender
+    /// stopped waiting for them), so the next pass can take them at once.
+    pub fn release(&self, ids: &[&str]) -> anyhow::Result<()> {
+        let mut st = self
+            .conn
+            .prepare_cached("UPDATE outbox SET lease_until = 0 WHERE id = ?1")?;
+        for id in ids {
+            st.execute([id])?;
+        }
+        Ok(())
     }
 
     pub fn delivered(&self, id: &str) -> anyhow::Result<()> {
@@ -139,10 +183,14 @@ impl Store {
         Ok(rows)
     }
 
-    pub fn next_due(&self) -> anyhow::Result<Option<i64>> {
+    /// When the next entry of `lane` can be claimed.
+    pub fn next_due(&self, lane: Lane) -> anyhow::Result<Option<i64>> {
         Ok(self.conn.query_row(
-            "SELECT MIN(MAX(next_attempt, lease_until)) FROM outbox WHERE state = 'pending'",
-            [],
+            &format!(
+                "SELECT MIN(MAX(next_attempt, lease_until)) FROM outbox WHERE state = 'pending' AND type {} ?1",
+                lane.op()
+            ),
+            [WEBMENTION],
             |r| r.get::<_, Option<i64>>(0),
         )?)
     }
@@ -209,15 +257,56 @@ mod tests {
             state: "pending".into(),
         };
         s.enqueue(&m).unwrap();
-        assert!(s.claim_due(50, 1000, 10).unwrap().is_empty());
-        assert_eq!(s.claim_due(100, 1000, 10).unwrap().len(), 1);
+        let msgs = Lane::Messages;
+        assert!(s.claim_due(50, 1000, 10, msgs).unwrap().is_empty());
+        assert_eq!(s.claim_due(100, 1000, 10, msgs).unwrap().len(), 1);
         // Leased: a second claimant gets nothing.
-        assert!(s.claim_due(101, 1000, 10).unwrap().is_empty());
+        assert!(s.claim_due(101, 1000, 10, msgs).unwrap().is_empty());
         s.retry_later("m1", 5000, "down").unwrap();
         assert_eq!(s.wake("https://b/", 200).unwrap(), 1);
-        let again = s.claim_due(200, 1000, 10).unwrap();
+        let again = s.claim_due(200, 1000, 10, msgs).unwrap();
         assert_eq!(again[0].attempts, 1);
         s.delivered("m1").unwrap();
         assert!(s.outbox().unwrap().is_empty());
+    }
+
+    #[test]
+    fn lanes_claim_apart_and_a_release_frees_a_claim() {
+        let mut s = Store::in_memory().unwrap();
+        for (id, kind) in [("w1", WEBMENTION), ("m1", "feed.updated")] {
+            s.enqueue(&OutMsg {
+                id: id.into(),
+                recipient: "https://b/".into(),
+                inbox: "https://b/inbox".into(),
+                kind: kind.into(),
+                body: "{}".into(),
+                created: 0,
+                attempts: 0,
+                next_attempt: 0,
+                last_error: None,
+                state: "pending".into(),
+            })
+            .unwrap();
+        }
+        assert_eq!(s.next_due(Lane::Messages).unwrap(), Some(0));
+        let ids = |v: Vec<OutMsg>| v.into_iter().map(|m| m.id).collect::<Vec<_>>();
+        let mentions = s.claim_due(10, 1000, 10, Lane::Webmentions).unwrap();
+        assert_eq!(ids(mentions), ["w1"]);
+        assert_eq!(
+            ids(s.claim_due(10, 1000, 10, Lane::Messages).unwrap()),
+            ["m1"]
+        );
+        // Leased until 1010; released, it is due again at once.
+        assert_eq!(s.next_due(Lane::Webmentions).unwrap(), Some(1010));
+        assert!(s
+            .claim_due(20, 1000, 10, Lane::Webmentions)
+            .unwrap()
+            .is_empty());
+        s.release(&["w1"]).unwrap();
+        assert_eq!(
+            ids(s.claim_due(20, 1000, 10, Lane::Webmentions).unwrap()),
+            ["w1"]
+        );
+        assert_eq!(s.next_due(Lane::Messages).unwrap(), Some(1010));
     }
 }

@@ -5,10 +5,13 @@
 //! it (`receive`); a worker fetches the source, checks it links to the
 //! target and reads its h-entry (`html`, `hentry`). Sending: `send` turns
 //! new public posts' outgoing links into outbox entries, each delivered by
-//! discovering the target's endpoint (`discover`) and posting the form.
+//! discovering the target's endpoint (`discover`) and posting the form;
+//! `publish` waits for them a short budget only (`deliver`), the sidecar
+//! sends the rest.
 //! Every request goes through the federation client's address guard
 //! (`fetch`).
 
+pub mod deliver;
 pub mod discover;
 pub mod fetch;
 pub mod hentry;

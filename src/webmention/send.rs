@@ -13,7 +13,7 @@ use crate::store::{now_ms, OutMsg, Store};
 use url::Url;
 
 /// The outbox `type` of a Webmention (local only: never a signed message).
-pub const KIND: &str = "webmention";
+pub const KIND: &str = crate::store::WEBMENTION;
 /// Links of one post that get a Webmention, at most.
 pub const MAX_LINKS_PER_POST: usize = 50;
 

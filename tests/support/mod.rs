@@ -196,15 +196,20 @@ pub fn started(name: &str) -> Site {
     s
 }
 
-pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+pub fn wait_until(what: &str, cond: impl FnMut() -> bool) {
+    wait_within(what, WAIT, cond)
+}
+
+/// Like [`wait_until`], for waits known to be longer than [`WAIT`].
+pub fn wait_within(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
     let start = Instant::now();
-    while start.elapsed() < WAIT {
+    while start.elapsed() < limit {
         if cond() {
             return;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("timed out after {WAIT:?} waiting for {what}");
+    panic!("timed out after {limit:?} waiting for {what}");
 }
 
 /// Two running sites that are friends.
