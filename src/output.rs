@@ -150,19 +150,23 @@ impl Txn<'_> {
         let Some(parent) = path.parent() else {
             return Ok(path);
         };
-        if fsutil::create_dir(parent, self.out.private).is_err() && self.same.is_some() {
-            // A recycled tree may hold a file where a folder goes now.
-            let mut at = self.out.staging.clone();
-            for part in Path::new(rel)
-                .parent()
-                .into_iter()
-                .flat_map(Path::components)
-            {
-                at.push(part);
-                if at.is_file() {
-                    fsutil::remove_tree(&at)
-                        .with_context(|| format!("cannot remove {}", at.display()))?;
-                }
+        let Err(e) = fsutil::create_dir(parent, self.out.private) else {
+            return Ok(path);
+        };
+        if self.same.is_none() {
+            return Err(e);
+        }
+        // A recycled tree may hold a file where a folder goes now.
+        let mut at = self.out.staging.clone();
+        for part in Path::new(rel)
+            .parent()
+            .into_iter()
+            .flat_map(Path::components)
+        {
+            at.push(part);
+            if at.is_file() {
+                fsutil::remove_tree(&at)
+                    .with_context(|| format!("cannot remove {}", at.display()))?;
             }
         }
         fsutil::create_dir(parent, self.out.private)?;
