@@ -183,6 +183,10 @@ fn browser_post_with_an_image_reaches_the_public_page_and_a_friends_timeline() {
         a.url().trim_end_matches('/'),
         web::login_path(a.root(), &[])
     ));
+    browser.click("form[action^='/home/login/'] button");
+    browser.wait_source("the timeline after signing in", |s| {
+        s.contains("<h1>Timeline</h1>")
+    });
     let compose = |title: &str, friends: bool| {
         browser.go(&format!("{}home/compose", a.url()));
         browser.wait_source("the compose form", |s| s.contains("id=\"title\""));
@@ -234,6 +238,10 @@ fn browser_post_with_an_image_reaches_the_public_page_and_a_friends_timeline() {
         b.url().trim_end_matches('/'),
         web::login_path(b.root(), &[])
     ));
+    browser.click("form[action^='/home/login/'] button");
+    browser.wait_source("the timeline after signing in", |s| {
+        s.contains("<h1>Timeline</h1>")
+    });
     browser.wait_source("Bo's timeline with both posts", |s| {
         s.contains("Public garden 4411") && s.contains("Secret garden 4412")
     });

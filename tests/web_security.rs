@@ -105,7 +105,26 @@ fn sign_in_links_work_once_and_expire() {
         "128 bits at least: {path}"
     );
     let mut owner = Owner::anonymous(site.port);
-    let first = owner.get(&path);
+    // A link previewer only GETs: that signs nobody in and spends nothing.
+    for _ in 0..2 {
+        let preview = Owner::anonymous(site.port).get(&path);
+        assert_eq!(preview.status, 200);
+        assert!(preview.header("Set-Cookie").is_none());
+        assert!(
+            preview.body.contains("Sign in on this browser"),
+            "{}",
+            preview.body
+        );
+    }
+    // The button posts from this origin only.
+    let cross = Owner::anonymous(site.port).send(
+        "POST",
+        &path,
+        &[("Origin", "http://evil.example")],
+        Some(""),
+    );
+    assert_eq!(cross.status, 403, "sign-in link CSRF");
+    let first = owner.redeem(&path);
     assert_eq!(first.status, 303);
     assert_eq!(first.header("Location"), Some("/home/"));
     let cookie = first.header("Set-Cookie").unwrap_or("").to_string();
@@ -119,7 +138,7 @@ fn sign_in_links_work_once_and_expire() {
     assert_eq!(home.status, 200);
     assert_headers(&home, "/home/");
 
-    let reused = Owner::anonymous(site.port).get(&path);
+    let reused = Owner::anonymous(site.port).redeem(&path);
     assert_eq!(reused.status, 401, "reused link");
     assert!(reused.header("Set-Cookie").is_none());
     assert!(reused.body.contains("used, expired or unknown"));
@@ -129,12 +148,12 @@ fn sign_in_links_work_once_and_expire() {
         site.root(),
         &[("MICROSOCIAL_TEST_CLOCK_OFFSET_SECS", "-660")],
     );
-    let r = Owner::anonymous(site.port).get(&old);
+    let r = Owner::anonymous(site.port).redeem(&old);
     assert_eq!(r.status, 401, "expired link");
     assert!(r.header("Set-Cookie").is_none());
 
     let forged = format!("/home/login/{}", "0f".repeat(32));
-    let r = Owner::anonymous(site.port).get(&forged);
+    let r = Owner::anonymous(site.port).redeem(&forged);
     assert_eq!(r.status, 401, "forged link");
     assert!(r.header("Set-Cookie").is_none());
 
@@ -321,6 +340,8 @@ fn payloads_in_friends_posts_names_and_messages_stay_inert() {
     }
     let login = Owner::anonymous(a.port).get("/home/login");
     keep_for_validation("login", &login.body);
-    let refused = Owner::anonymous(a.port).get(&format!("/home/login/{}", "0f".repeat(32)));
+    let link = Owner::anonymous(a.port).get(&format!("/home/login/{}", "0f".repeat(32)));
+    keep_for_validation("login-link", &link.body);
+    let refused = Owner::anonymous(a.port).redeem(&format!("/home/login/{}", "0f".repeat(32)));
     keep_for_validation("login-refused", &refused.body);
 }

@@ -31,7 +31,10 @@ pub(super) fn route(web: &Web, req: &mut tiny_http::Request) -> Routed {
             return Routed::Reply(reply::asset(view::STYLE, "text/css; charset=utf-8"))
         }
         (true, _, r) if r.starts_with("/login/") => {
-            return Routed::Reply(login::link(web, req, &r["/login/".len()..]))
+            return Routed::Reply(login::link(web, &r["/login/".len()..]))
+        }
+        (_, true, r) if r.starts_with("/login/") => {
+            return Routed::Reply(login::redeem(web, req, &r["/login/".len()..]))
         }
         _ => {}
     }

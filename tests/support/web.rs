@@ -77,11 +77,24 @@ impl Owner {
     /// Signed in through a fresh link from `microsocial login`.
     pub fn signed_in(root: &Path, port: u16) -> Owner {
         let mut o = Owner::anonymous(port);
-        let r = o.get(&login_path(root, &[]));
+        let r = o.redeem(&login_path(root, &[]));
         assert_eq!(r.status, 303, "{}", r.body);
         o.keep_cookie(&r);
         assert!(o.cookie.is_some(), "no session cookie");
         o
+    }
+
+    /// Opens a sign-in link and presses its button, as a browser would.
+    pub fn redeem(&self, path: &str) -> Resp {
+        let page = self.get(path);
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(
+            page.body.contains(&format!("action=\"{path}\"")),
+            "no sign-in button: {}",
+            page.body
+        );
+        let origin = self.base.clone();
+        self.send("POST", path, &[("Origin", &origin)], Some(""))
     }
 
     pub fn keep_cookie(&mut self, r: &Resp) {

@@ -12,10 +12,16 @@ const PER_SOURCE: u32 = 5;
 const OVERALL: u32 = 20;
 
 pub fn form(web: &Web, problem: Option<&str>) -> Reply {
+    page(web, problem, None)
+}
+
+/// The sign-in page; with `link`, the one button that redeems that link.
+fn page(web: &Web, problem: Option<&str>, link: Option<&str>) -> Reply {
     let has_password = web.store().password_hash().ok().flatten().is_some();
     let mut c = tera::Context::new();
     c.insert("has_password", &has_password);
     c.insert("problem", &problem);
+    c.insert("link", &link);
     let status = if problem.is_some() { 401 } else { 200 };
     match view::render("login.html", &c) {
         Ok(body) => reply::html(status, body),
@@ -36,8 +42,24 @@ fn signed_in(web: &Web, opened: &sessions::Opened) -> Reply {
     ))
 }
 
-/// `GET /home/login/TOKEN`: the link from `microsocial login`.
-pub fn link(web: &Web, req: &tiny_http::Request, token: &str) -> Reply {
+/// `GET /home/login/TOKEN`: the link from `microsocial login` shows a
+/// button and redeems nothing. Chat apps and mail scanners fetch links to
+/// preview them; a GET that signed in would spend the link on them.
+pub fn link(web: &Web, token: &str) -> Reply {
+    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return form(web, Some(UNUSABLE));
+    }
+    page(web, None, Some(token))
+}
+
+const UNUSABLE: &str =
+    "This sign-in link is used, expired or unknown. Run `microsocial login` for a new one.";
+
+/// `POST /home/login/TOKEN`: the button on that page signs in.
+pub fn redeem(web: &Web, req: &tiny_http::Request, token: &str) -> Reply {
+    if let Err(why) = auth::same_origin(req, &web.opts.origin) {
+        return reply::text(403, &format!("Refused: {why}."));
+    }
     let how = format!("link from {}", who(req));
     // The store's lock must be released before `form` takes it again.
     let redeemed = sessions::redeem(&web.store(), token, &how);
@@ -48,10 +70,7 @@ pub fn link(web: &Web, req: &tiny_http::Request, token: &str) -> Reply {
                 "home: refused a used, expired or unknown sign-in link from {}",
                 who(req)
             ));
-            form(
-                web,
-                Some("This sign-in link is used, expired or unknown. Run `microsocial login` for a new one."),
-            )
+            form(web, Some(UNUSABLE))
         }
         Err(e) => reply::text(500, &format!("{e:#}")),
     }
