@@ -94,6 +94,31 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         state.web.login_link()?
     );
     let (tx, rx) = mpsc::channel();
+    let watcher = watch(root, tx)?;
+    {
+        let state = Arc::clone(&state);
+        let root = root.to_path_buf();
+        std::thread::spawn(move || watch_loop(&root, &opts, &state, &rx));
+    }
+    {
+        let state = Arc::clone(&state);
+        std::thread::spawn(move || loop {
+            std::thread::sleep(KEEPALIVE);
+            state.events.ping();
+            state.web.ping();
+            state.web.check_unread();
+        });
+    }
+    running.run(WORKERS, move |req| respond(req, &state));
+    drop(watcher);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Watches what a build reads, and the sidecar's private view.
+fn watch(
+    root: &Path,
+    tx: mpsc::Sender<notify::Result<notify::Event>>,
+) -> anyhow::Result<notify::RecommendedWatcher> {
     let mut watcher = notify::recommended_watcher(tx).context("cannot start the file watcher")?;
     // The sidecar rebuilds its private view when messages arrive: follow it.
     // Each build swaps a whole new `.social/private` in (see `output`), so
@@ -118,23 +143,7 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot watch {}", dir.display()))?;
         }
     }
-    {
-        let state = Arc::clone(&state);
-        let root = root.to_path_buf();
-        std::thread::spawn(move || watch_loop(&root, &opts, &state, &rx));
-    }
-    {
-        let state = Arc::clone(&state);
-        std::thread::spawn(move || loop {
-            std::thread::sleep(KEEPALIVE);
-            state.events.ping();
-            state.web.ping();
-            state.web.check_unread();
-        });
-    }
-    running.run(WORKERS, move |req| respond(req, &state));
-    drop(watcher);
-    Ok(ExitCode::SUCCESS)
+    Ok(watcher)
 }
 
 fn rebuild(opts: &Options, state: &State) {

@@ -16,6 +16,25 @@ pub(super) enum Routed {
     Events,
 }
 
+/// The sign-in page, its stylesheet and the one-time links.
+fn sign_in_area(
+    web: &Web,
+    req: &mut tiny_http::Request,
+    read: bool,
+    post: bool,
+    rest: &str,
+) -> Option<Reply> {
+    Some(match (read, post, rest) {
+        (true, _, "") => reply::see_other("/home/"),
+        (true, _, "/login") => login::form(web, None),
+        (_, true, "/login") => login::password(web, req),
+        (true, _, "/login/style.css") => reply::asset(view::STYLE, "text/css; charset=utf-8"),
+        (true, _, r) if r.starts_with("/login/") => login::link(web, &r["/login/".len()..]),
+        (_, true, r) if r.starts_with("/login/") => login::redeem(web, req, &r["/login/".len()..]),
+        _ => return None,
+    })
+}
+
 pub(super) fn route(web: &Web, req: &mut tiny_http::Request) -> Routed {
     let url = req.url().to_string();
     let path = url.split(['?', '#']).next().unwrap_or("/");
@@ -23,20 +42,8 @@ pub(super) fn route(web: &Web, req: &mut tiny_http::Request) -> Routed {
     let method = req.method().clone();
     let read = matches!(method, Method::Get | Method::Head);
     // The sign-in area is the only part open without a session.
-    match (read, method == Method::Post, rest) {
-        (true, _, "") => return Routed::Reply(reply::see_other("/home/")),
-        (true, _, "/login") => return Routed::Reply(login::form(web, None)),
-        (_, true, "/login") => return Routed::Reply(login::password(web, req)),
-        (true, _, "/login/style.css") => {
-            return Routed::Reply(reply::asset(view::STYLE, "text/css; charset=utf-8"))
-        }
-        (true, _, r) if r.starts_with("/login/") => {
-            return Routed::Reply(login::link(web, &r["/login/".len()..]))
-        }
-        (_, true, r) if r.starts_with("/login/") => {
-            return Routed::Reply(login::redeem(web, req, &r["/login/".len()..]))
-        }
-        _ => {}
+    if let Some(reply) = sign_in_area(web, req, read, method == Method::Post, rest) {
+        return Routed::Reply(reply);
     }
     let https = web.https();
     let session = auth::cookie(req, https).and_then(|c| {
