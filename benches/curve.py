@@ -17,7 +17,8 @@ medians of CURVE_RUNS runs with peak RSS (wait4):
     default RSS and sitemap. It writes fewer kinds of files than
     microsocial (no timeline, JSON feed or federation log).
 Prints a Markdown table and the phases of one cold build
-(MICROSOCIAL_TIMINGS), writes docs/bench/curve.svg, and removes CURVE_DIR.
+(MICROSOCIAL_TIMINGS), writes docs/bench/curve.svg (or CURVE_SVG; empty:
+none), and removes CURVE_DIR.
 Python standard library only.
 """
 import math
@@ -197,11 +198,13 @@ def main():
               f"{cell('edit')} | {hugo} | {cell('base')} | {r['load']:.1f} / {r['load_after']:.1f} |")
     for r in rows:
         print(f"\nphases of the median cold build, {r['n']:,} posts:\n{r['phases']}")
-    dest = os.path.join(ROOT, "docs/bench/curve.svg")
-    os.makedirs(os.path.dirname(dest), exist_ok=True)
-    with open(dest, "w") as f:
-        f.write(svg(rows))
-    print(f"wrote {dest}")
+    # CURVE_SVG= (empty) skips the plot, e.g. for a run on another disk.
+    dest = os.environ.get("CURVE_SVG", os.path.join(ROOT, "docs/bench/curve.svg"))
+    if dest:
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        with open(dest, "w") as f:
+            f.write(svg(rows))
+        print(f"wrote {dest}")
     shutil.rmtree(WORK, ignore_errors=True)
 
 
