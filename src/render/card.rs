@@ -3,7 +3,7 @@
 //! settings), never on the page it is on, so one rendering can be reused on
 //! every list page (ARCHITECTURE.md, "Cards").
 
-use super::context::{Link, PostCtx};
+use super::context::{Author, Link, PostCtx};
 use super::monogram::monogram;
 use super::text::strip_tags;
 use super::Renderer;
@@ -15,19 +15,6 @@ use std::borrow::Cow;
 
 /// Avatar size in the card header, in CSS pixels.
 pub(super) const AVATAR: u32 = 32;
-
-#[derive(Serialize)]
-pub(super) struct Author<'a> {
-    pub name: &'a str,
-    /// Their site's address.
-    pub url: String,
-    /// The site's host, e.g. `ann.example`.
-    pub host: String,
-    /// An image to load, or None: then `monogram` is shown.
-    pub avatar: Option<String>,
-    /// Inline SVG of the initial, made at build time.
-    pub monogram: String,
-}
 
 #[derive(Serialize)]
 pub(super) struct Card<'a> {

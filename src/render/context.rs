@@ -34,6 +34,19 @@ impl PostCtx<'_> {
 }
 
 #[derive(Serialize)]
+pub(super) struct Author<'a> {
+    pub name: &'a str,
+    /// Their site's address.
+    pub url: String,
+    /// The site's host, e.g. `ann.example`.
+    pub host: String,
+    /// An image to load, or None: then `monogram` is shown.
+    pub avatar: Option<String>,
+    /// Inline SVG of the initial, made at build time.
+    pub monogram: String,
+}
+
+#[derive(Serialize)]
 pub(super) struct Neighbour<'a> {
     pub label: &'a str,
     pub url: String,
@@ -74,7 +87,7 @@ impl Pagination {
 /// What a post's own page shows besides the site's chrome.
 pub(super) struct PostPage<'a> {
     pub post: PostCtx<'a>,
-    pub author: super::card::Author<'a>,
+    pub author: Author<'a>,
     pub thread: Vec<super::conversation::ReplyCtx>,
     pub reactions: Vec<super::conversation::ReactionCount>,
     pub mentions: Vec<super::conversation::MentionCtx<'a>>,

@@ -1,7 +1,7 @@
 //! The friends page: one card per friend with their avatar, name, bio,
 //! address, how long you have been friends and their latest post.
 
-use super::card::Author;
+use super::context::Author;
 use super::text::strip_tags;
 use super::Renderer;
 use crate::site::Site;

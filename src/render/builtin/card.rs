@@ -2,8 +2,8 @@
 //! `avatar`) and `tags`.
 
 use super::Out;
-use crate::render::card::{Author, Card};
-use crate::render::context::PostCtx;
+use crate::render::card::Card;
+use crate::render::context::{Author, PostCtx};
 
 /// The `header` macro (with `avatar`).
 pub(super) fn header(o: &mut Out, p: &PostCtx<'_>, a: &Author<'_>, private: bool) {
