@@ -11,13 +11,23 @@ use std::path::Path;
 #[derive(Clone, Copy)]
 pub struct At<'a> {
     pub file: &'a Path,
-    /// The field's line, or 1 when it is absent.
-    pub line: usize,
+    /// The whole source file, searched for the field's line only when a
+    /// problem is reported (a search per field per file cost every build).
+    pub text: &'a str,
+    pub key: &'a str,
 }
 
 impl At<'_> {
+    /// The field's line, or 1 when it is absent.
+    fn line(self) -> usize {
+        self.text
+            .lines()
+            .position(|l| l.trim_start().starts_with(self.key))
+            .map_or(1, |i| i + 1)
+    }
+
     fn problem(self, message: impl Into<String>) -> Problem {
-        Problem::new(self.file, self.line, message)
+        Problem::new(self.file, self.line(), message)
     }
     fn first_line(self, message: impl Into<String>) -> Problem {
         Problem::new(self.file, 1, message)

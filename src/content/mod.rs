@@ -237,11 +237,6 @@ pub fn parse(source: &Source, display: &Path) -> Result<Parsed, Problem> {
     let body_start = text.len() - split.body.len();
     let body_line = split.body_line;
     let fm = split.front;
-    let fm_line = |key: &str| {
-        text.lines()
-            .position(|l| l.trim_start().starts_with(key))
-            .map_or(1, |i| i + 1)
-    };
 
     let path = Path::new(&source.rel);
     let stem = if path.file_name().is_some_and(|n| n == "index.md") {
@@ -256,9 +251,10 @@ pub fn parse(source: &Source, display: &Path) -> Result<Parsed, Problem> {
     };
     let (name_date, name_slug) = split_dated_name(&stem);
 
-    let at = |key: &str| fields::At {
+    let at = |key| fields::At {
         file: display,
-        line: fm_line(key),
+        text: &text,
+        key,
     };
     let date = fields::date(&fm, name_date, source.kind, at("date"))?;
     let updated = fields::updated(&fm, at("updated"))?;
