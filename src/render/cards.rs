@@ -11,10 +11,23 @@ use tera::Context;
 /// The list templates that receive the cards.
 const LIST_TEMPLATES: [&str; 3] = ["index.html", "tag.html", "timeline.html"];
 
+/// A rendered card. An own post's card built by the built-in theme keeps
+/// only the HTML around the post's body, which the renderer holds already:
+/// a copy of every post's HTML in its card doubled the cards' memory.
+enum Slot {
+    Whole(String),
+    Around {
+        head: String,
+        entry: usize,
+        summary: bool,
+        tail: String,
+    },
+}
+
 /// One slot per own entry and per friend's post, filled on first use.
 pub(super) struct CardCache {
-    own: Vec<OnceLock<String>>,
-    friend: Vec<OnceLock<String>>,
+    own: Vec<OnceLock<Slot>>,
+    friend: Vec<OnceLock<Slot>>,
     /// A site that overrides a list template may read each card's fields
     /// (`posts`, `entries`), so they are given to it as well.
     pub fields: bool,
@@ -38,34 +51,97 @@ impl CardCache {
 }
 
 impl Renderer<'_> {
-    /// The HTML of `r`'s card, rendered at most once per build.
-    fn card_html(&self, r: TimelineRef) -> anyhow::Result<&str> {
+    /// `r`'s card, rendered at most once per build.
+    fn card_slot(&self, r: TimelineRef) -> anyhow::Result<&Slot> {
         let slot = match r {
             TimelineRef::Own(i) => self.cards.own.get(i),
             TimelineRef::Friend(j) => self.cards.friend.get(j),
         }
         .ok_or_else(|| anyhow::anyhow!("internal: no card slot for {r:?}"))?;
-        if let Some(html) = slot.get() {
-            return Ok(html);
+        if let Some(done) = slot.get() {
+            return Ok(done);
         }
         let card = self.card(r)?;
-        let html = if self.builtin.card {
-            super::builtin::card(&card)
+        let made = if self.builtin.card {
+            let (head, body, tail) = super::builtin::card(&card);
+            match self.body_of(r, body) {
+                Some((entry, summary)) => Slot::Around {
+                    head,
+                    entry,
+                    summary,
+                    tail,
+                },
+                None => Slot::Whole(head + body + &tail),
+            }
         } else {
             let mut ctx = Context::new();
             ctx.insert("e", &card);
-            String::from_utf8(self.tera("partials/card.html", &ctx)?)?
+            Slot::Whole(String::from_utf8(self.tera("partials/card.html", &ctx)?)?)
         };
         // Two threads may race to fill a slot; both render the same bytes.
-        Ok(slot.get_or_init(|| html))
+        Ok(slot.get_or_init(|| made))
     }
 
-    /// The HTML of each of `refs`' cards.
-    pub(super) fn cards_html(
+    /// Which of own entry `r`'s kept HTML `body` is: (entry, summary?).
+    fn body_of(&self, r: TimelineRef, body: &str) -> Option<(usize, bool)> {
+        let TimelineRef::Own(i) = r else {
+            return None;
+        };
+        let html = self.htmls.get(i)?.as_ref()?;
+        if html
+            .summary
+            .as_deref()
+            .is_some_and(|s| std::ptr::eq(s, body))
+        {
+            return Some((i, true));
+        }
+        std::ptr::eq(html.content.as_str(), body).then_some((i, false))
+    }
+
+    /// Appends the pieces of `slot`'s HTML to `out`.
+    fn push_pieces<'s>(&'s self, slot: &'s Slot, out: &mut Vec<&'s str>) -> anyhow::Result<()> {
+        match slot {
+            Slot::Whole(html) => out.push(html),
+            Slot::Around {
+                head,
+                entry,
+                summary,
+                tail,
+            } => {
+                let html = self.htmls[*entry]
+                    .as_ref()
+                    .ok_or_else(|| anyhow::anyhow!("internal: entry {entry} was not rendered"))?;
+                let body = match summary {
+                    true => html.summary.as_deref().unwrap_or_default(),
+                    false => html.content.as_str(),
+                };
+                out.extend([head.as_str(), body, tail.as_str()]);
+            }
+        }
+        Ok(())
+    }
+
+    /// The HTML of `refs`' cards in order, in pieces to be joined (a card
+    /// may be more than one piece).
+    pub(super) fn card_pieces(
         &self,
         refs: impl Iterator<Item = TimelineRef>,
     ) -> anyhow::Result<Vec<&str>> {
-        refs.map(|r| self.card_html(r)).collect()
+        let mut pieces = Vec::new();
+        for r in refs {
+            self.push_pieces(self.card_slot(r)?, &mut pieces)?;
+        }
+        Ok(pieces)
+    }
+
+    /// The HTML of each of `refs`' cards, whole.
+    fn cards_html(&self, refs: impl Iterator<Item = TimelineRef>) -> anyhow::Result<Vec<String>> {
+        refs.map(|r| {
+            let mut pieces = Vec::new();
+            self.push_pieces(self.card_slot(r)?, &mut pieces)?;
+            Ok(pieces.concat())
+        })
+        .collect()
     }
 
     /// Puts the cards of `refs` into a list page's context: `cards` (their

@@ -87,7 +87,7 @@ impl Renderer<'_> {
             Some(_) => self.builtin.tag,
         };
         if fast {
-            let cards = self.cards_html(refs)?;
+            let cards = self.card_pieces(refs)?;
             let html = match tag {
                 None => builtin::home(&self.chrome, &here, &pagination, &cards),
                 Some(t) => {
@@ -140,7 +140,7 @@ impl Renderer<'_> {
         let at = |n: Option<usize>| self.path(&timeline_dir(n));
         let pagination = Pagination::new(archive, last, at);
         if self.builtin.timeline {
-            let cards = self.cards_html(refs)?;
+            let cards = self.card_pieces(refs)?;
             let friends = site.friends.len();
             let html = builtin::timeline(&self.chrome, &here, &pagination, friends, &cards);
             return Ok(html.into_bytes());

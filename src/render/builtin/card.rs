@@ -69,10 +69,12 @@ pub(super) fn tags(o: &mut Out, p: &PostCtx<'_>) {
     o.raw("</ul>");
 }
 
-/// `partials/card.html`: the `card` macro with `full=false`.
-pub(in crate::render) fn card(e: &Card<'_>) -> String {
+/// `partials/card.html`: the `card` macro with `full=false`, as the HTML
+/// before the entry's body, the body (its summary if it has one, else its
+/// content) and the HTML after it.
+pub(in crate::render) fn card<'c>(e: &'c Card<'_>) -> (String, &'c str, String) {
     let p = &e.post;
-    let mut o = Out(String::with_capacity(p.content.len() + 1536));
+    let mut o = Out(String::with_capacity(1536));
     o.raw("\n<article class=\"h-entry entry")
         .raw(if e.own { " own" } else { "" })
         .raw("\">\n  ");
@@ -85,22 +87,25 @@ pub(in crate::render) fn card(e: &Card<'_>) -> String {
             .raw("</a></h2>");
     });
     o.raw("\n  ");
-    match p.summary.filter(|s| !s.is_empty()) {
-        Some(s) => o
-            .raw("\n  <div class=\"p-summary e-content entry-content\">")
-            .raw(s)
-            .raw("</div>\n  <p class=\"more\"><a href=\"")
-            .text(&p.url)
-            .raw("\">Continue reading<span class=\"visually-hidden\">: ")
-            .text(&p.label)
-            .raw("</span></a></p>\n  "),
-        None => o
-            .raw("\n  <div class=\"e-content entry-content\">")
-            .raw(&p.content)
-            .raw("</div>\n  "),
+    let summary = p.summary.filter(|s| !s.is_empty());
+    let body = summary.unwrap_or(&p.content);
+    let mut tail = Out(String::with_capacity(512));
+    match summary {
+        Some(_) => {
+            o.raw("\n  <div class=\"p-summary e-content entry-content\">");
+            tail.raw("</div>\n  <p class=\"more\"><a href=\"")
+                .text(&p.url)
+                .raw("\">Continue reading<span class=\"visually-hidden\">: ")
+                .text(&p.label)
+                .raw("</span></a></p>\n  ")
+        }
+        None => {
+            o.raw("\n  <div class=\"e-content entry-content\">");
+            tail.raw("</div>\n  ")
+        }
     };
-    o.raw("\n  ");
-    tags(&mut o, p);
-    o.raw("\n</article>\n");
-    o.0
+    tail.raw("\n  ");
+    tags(&mut tail, p);
+    tail.raw("\n</article>\n");
+    (o.0, body, tail.0)
 }
