@@ -63,7 +63,10 @@ impl Renderer<'_> {
         }
         let card = self.card(r)?;
         let made = if self.builtin.card {
-            let (head, body, tail) = super::builtin::card(&card);
+            let (mut head, body, mut tail) = super::builtin::card(&card);
+            // Kept until the build ends: no slack.
+            head.shrink_to_fit();
+            tail.shrink_to_fit();
             match self.body_of(r, body) {
                 Some((entry, summary)) => Slot::Around {
                     head,
