@@ -219,7 +219,7 @@ fn friends_replies_and_reactions_are_the_same_both_ways() {
     a.ok(&["new", "--friends-only", "Ann, for friends only."]);
     a.ok(&["publish"]);
     wait_until("Ann's posts at Bo's", || b.timeline().contains("Ann asks"));
-    let post = held(&b, &a, "Ann asks");
+    let post = held_id(&b, &a, "Ann asks");
     b.ok(&["new", "--reply-to", &post, "Bo says: tea, @Ann"]);
     b.ok(&[
         "new",
@@ -253,21 +253,4 @@ fn friends_replies_and_reactions_are_the_same_both_ways() {
     }
     let timeline = b.timeline();
     assert!(timeline.contains("Tea &lt;or&gt; coffee?"), "{timeline}");
-}
-
-/// The id (URL) of `author`'s post holding `text`, once `reader` has it.
-fn held(reader: &support::Site, author: &support::Site, text: &str) -> String {
-    let mut id = String::new();
-    support::wait_until("the post in the reader's store", || {
-        let found: Option<String> = reader
-            .db()
-            .query_row(
-                "SELECT id FROM friend_items WHERE friend = ?1 AND content_html LIKE ?2",
-                [author.url(), format!("%{text}%")],
-                |r| r.get(0),
-            )
-            .ok();
-        found.map(|f| id = f).is_some()
-    });
-    id
 }

@@ -17,23 +17,6 @@ fn three() -> (Site, Site, Site) {
     (a, b, c)
 }
 
-/// The id under which `reader` holds `author`'s post containing `text`.
-fn held_id(reader: &Site, author: &Site, text: &str) -> String {
-    let mut id = String::new();
-    wait_until("the post in the reader's store", || {
-        let db = reader.db();
-        let found: Option<String> = db
-            .query_row(
-                "SELECT id FROM friend_items WHERE friend = ?1 AND content_html LIKE ?2",
-                [author.url(), format!("%{text}%")],
-                |r| r.get(0),
-            )
-            .ok();
-        found.map(|f| id = f).is_some()
-    });
-    id
-}
-
 /// The built page of `url` on `site`.
 fn page(site: &Site, url: &str) -> String {
     let rel = url.strip_prefix(&site.url()).unwrap_or(url);

@@ -212,6 +212,23 @@ pub fn wait_within(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) 
     panic!("timed out after {limit:?} waiting for {what}");
 }
 
+/// The id under which `reader` holds `author`'s post containing `text`.
+pub fn held_id(reader: &Site, author: &Site, text: &str) -> String {
+    let mut id = String::new();
+    wait_until("the post in the reader's store", || {
+        let db = reader.db();
+        let found: Option<String> = db
+            .query_row(
+                "SELECT id FROM friend_items WHERE friend = ?1 AND content_html LIKE ?2",
+                [author.url(), format!("%{text}%")],
+                |r| r.get(0),
+            )
+            .ok();
+        found.map(|f| id = f).is_some()
+    });
+    id
+}
+
 /// Two running sites that are friends.
 pub fn befriend(a: &Site, b: &Site) {
     a.ok(&["friends", "add", &b.url()]);
