@@ -1,7 +1,7 @@
 //! The card and the macros it shares with the post page: `header` (with
 //! `avatar`) and `tags`.
 
-use super::Out;
+use super::{truthy, Out};
 use crate::render::card::Card;
 use crate::render::context::{Author, PostCtx};
 
@@ -12,7 +12,7 @@ pub(super) fn header(o: &mut Out, p: &PostCtx<'_>, a: &Author<'_>, private: bool
     )
     .text(&a.url)
     .raw("\">");
-    match a.avatar.as_deref().filter(|s| !s.is_empty()) {
+    match truthy(a.avatar.as_deref()) {
         Some(src) => o
             .raw("<img class=\"u-photo avatar\" src=\"")
             .text(src)
@@ -30,10 +30,7 @@ pub(super) fn header(o: &mut Out, p: &PostCtx<'_>, a: &Author<'_>, private: bool
         .raw("\">")
         .text(&p.date_display)
         .raw("</time></a>");
-    if let (Some(u), Some(shown)) = (
-        p.updated.as_deref().filter(|u| !u.is_empty()),
-        &p.updated_display,
-    ) {
+    if let (Some(u), Some(shown)) = (truthy(p.updated.as_deref()), &p.updated_display) {
         o.raw(" <span class=\"updated\">(updated <time class=\"dt-updated\" datetime=\"")
             .text(u)
             .raw("\">")
@@ -87,7 +84,7 @@ pub(in crate::render) fn card<'c>(e: &'c Card<'_>) -> (String, &'c str, String) 
             .raw("</a></h2>");
     });
     o.raw("\n  ");
-    let summary = p.summary.filter(|s| !s.is_empty());
+    let summary = truthy(p.summary);
     let body = summary.unwrap_or(&p.content);
     let mut tail = Out(String::with_capacity(512));
     match summary {

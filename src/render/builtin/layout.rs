@@ -1,6 +1,6 @@
 //! `base.html`: the chrome around every page, with its blocks filled in.
 
-use super::Out;
+use super::{truthy, Out};
 use crate::render::chrome::Chrome;
 use crate::render::PageAt;
 
@@ -68,7 +68,7 @@ fn default_description(chrome: &Chrome) -> &str {
 
 /// `s` if it is there and not empty, else the site's title.
 pub(super) fn or_title<'a>(chrome: &'a Chrome, s: Option<&'a str>) -> &'a str {
-    s.filter(|s| !s.is_empty()).unwrap_or(&chrome.site.title)
+    truthy(s).unwrap_or(&chrome.site.title)
 }
 
 /// `base.html` from the generator line up to the `og` block.

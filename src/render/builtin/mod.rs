@@ -60,6 +60,11 @@ impl Builtin {
     }
 }
 
+/// Tera's truthiness of an optional string: absent or empty is false.
+fn truthy(s: Option<&str>) -> Option<&str> {
+    s.filter(|s| !s.is_empty())
+}
+
 /// An HTML buffer: `raw` is template text or `| safe` HTML, `text` escapes
 /// as Tera's autoescape does (`text::escape`).
 struct Out(String);
@@ -79,9 +84,9 @@ impl Out {
         self.raw(&n.to_string())
     }
 
-    /// Tera's truthiness of an optional string: absent or empty is false.
+    /// Writes `f` when `s` is there and not empty (`{% if s %}`).
     fn when(&mut self, s: Option<&str>, f: impl FnOnce(&mut Out, &str)) -> &mut Out {
-        if let Some(s) = s.filter(|s| !s.is_empty()) {
+        if let Some(s) = truthy(s) {
             f(self, s);
         }
         self

@@ -2,7 +2,7 @@
 
 use super::card::{header, tags};
 use super::layout::{layout, Blocks};
-use super::Out;
+use super::{truthy, Out};
 use crate::render::chrome::Chrome;
 use crate::render::context::PostPage;
 use crate::render::conversation::{ReactionCount, ReplyCtx};
@@ -50,7 +50,7 @@ fn post_content(o: &mut Out, page: &PostPage<'_>) {
         o.raw("<p class=\"in-reply-to\">In reply to <a class=\"u-in-reply-to\" href=\"")
             .text(&r.url)
             .raw("\">");
-        match r.author_name.as_deref().filter(|n| !n.is_empty()) {
+        match truthy(r.author_name.as_deref()) {
             Some(name) => o.text(name),
             None => o.text(&r.url),
         };
@@ -61,7 +61,7 @@ fn post_content(o: &mut Out, page: &PostPage<'_>) {
             .raw("</p>");
     }
     o.raw("\n  ");
-    match p.title.filter(|t| !t.is_empty()) {
+    match truthy(p.title) {
         Some(t) => o.raw("<h1 class=\"p-name entry-title\">").text(t),
         None => o.raw("<h1 class=\"visually-hidden\">").text(&p.label),
     };
