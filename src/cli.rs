@@ -66,6 +66,13 @@ pub enum Command {
     Webmentions(WebmentionsArgs),
 }
 
+impl Command {
+    /// The long-running servers, which outlive any one client.
+    pub fn is_server(&self) -> bool {
+        matches!(self, Command::Serve(_) | Command::Sidecar(_))
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct WebmentionsArgs {
     #[command(subcommand)]
@@ -207,8 +214,13 @@ pub struct InitArgs {
     #[arg(long)]
     pub title: Option<String>,
     /// Public URL the site will be served from, e.g. https://me.example/
-    #[arg(long)]
+    #[arg(long, conflicts_with = "local")]
     pub url: Option<String>,
+    /// A site for a local trial on this machine: its address is
+    /// http://127.0.0.1:PORT/, where `microsocial sidecar` serves it and its
+    /// inbox, and it may befriend other local sites.
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    pub local: Option<u16>,
     /// Author name shown on every post.
     #[arg(long)]
     pub author: Option<String>,
@@ -236,6 +248,10 @@ pub struct NewArgs {
     /// Answer the post at URL (a reply to a friends-only post is friends-only).
     #[arg(long, value_name = "URL")]
     pub reply_to: Option<String>,
+    /// With --reply-to: send even when URL is none of the friend's posts
+    /// this site has read.
+    #[arg(long, requires = "reply_to")]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -302,6 +318,9 @@ pub struct ReactArgs {
     /// Take the reaction back.
     #[arg(long)]
     pub remove: bool,
+    /// Send even when URL is none of the friend's posts this site has read.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

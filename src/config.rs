@@ -74,6 +74,10 @@ pub struct FederationConfig {
     pub max_inline_changes: usize,
     /// Messages of any type one friend may send per minute (then 429).
     pub max_pings_per_minute: u32,
+    /// A PEM file of one more certificate authority to trust (a home or
+    /// company CA), besides the built-in list and the system's store;
+    /// relative to the site folder.
+    pub extra_ca_file: Option<std::path::PathBuf>,
 }
 
 /// What the private view does with images from other hosts.
@@ -98,6 +102,7 @@ impl Default for FederationConfig {
             max_items_per_friend: 1000,
             max_inline_changes: 200,
             max_pings_per_minute: 60,
+            extra_ca_file: None,
         }
     }
 }
@@ -148,7 +153,7 @@ impl Config {
     pub fn parse(text: &str, file: &Path) -> Result<Config, Problem> {
         let mut config: Config = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
-            Problem::new(file, line, e.message().trim().to_string())
+            Problem::new(file, line, crate::problem::toml_message(e.message()))
         })?;
         let site = &mut config.site;
         let line_for = |key: &str| {
@@ -231,6 +236,31 @@ impl Config {
             .map_err(|_| anyhow::anyhow!("{}:1: file is not valid UTF-8", path.display()))?;
         let config = Config::parse(text, &path).map_err(|p| crate::problem::Problems(vec![p]))?;
         Ok((config, bytes))
+    }
+}
+
+impl Config {
+    /// Why friends could not reach the inbox this site announces when the
+    /// sidecar listens on `bind`: a loopback inbox (a local trial) on another
+    /// port. Behind a reverse proxy (a public inbox URL) ports differ by
+    /// design, so that is never a problem.
+    pub fn unreachable_inbox(&self, bind: &str) -> Option<String> {
+        let inbox = self.site.inbox_url(&self.federation);
+        let url = url::Url::parse(&inbox).ok()?;
+        let loopback = match url.host()? {
+            url::Host::Domain(d) => d == "localhost",
+            url::Host::Ipv4(ip) => ip.is_loopback(),
+            url::Host::Ipv6(ip) => ip.is_loopback(),
+        };
+        let port = url.port_or_known_default()?;
+        let bound = bind.rsplit_once(':')?.1.parse::<u16>().ok()?;
+        (loopback && port != bound).then(|| {
+            format!(
+                "friends are told to deliver to {inbox}, but the sidecar listens on {bind}: \
+                 set [sidecar] bind = \"127.0.0.1:{port}\" (or make base_url's port {bound}), \
+                 or friends' messages never arrive"
+            )
+        })
     }
 }
 

@@ -49,6 +49,25 @@ impl fmt::Display for Problems {
 
 impl std::error::Error for Problems {}
 
+/// A TOML parser's message with what it most often means in a hand-edited
+/// file: "invalid basic string" alone sends people hunting.
+pub fn toml_message(message: &str) -> String {
+    let message = message.trim();
+    let hint = if message.contains("invalid basic string")
+        || message.contains("invalid literal string")
+    {
+        Some("a string on this line is not closed: a `\"` (or `'`) is missing at its end, or a `\"` inside it needs a backslash")
+    } else if message.contains("invalid multiline basic string") {
+        Some("a `\"\"\"` string is never closed")
+    } else {
+        None
+    };
+    match hint {
+        Some(h) => format!("{message}: {h}"),
+        None => message.to_string(),
+    }
+}
+
 /// 1-based line number of byte `offset` in `text`.
 pub fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
@@ -57,4 +76,14 @@ pub fn line_of(text: &str, offset: usize) -> usize {
         .filter(|&&b| b == b'\n')
         .count()
         + 1
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_unclosed_quote_is_named() {
+        let e = toml::from_str::<toml::Table>("title = \"Ann's\nx = 1\n").unwrap_err();
+        let m = super::toml_message(e.message());
+        assert!(m.contains("not closed"), "{m}");
+    }
 }

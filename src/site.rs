@@ -103,7 +103,9 @@ impl Site {
         }
         let newest_first = |a: &usize, b: &usize| {
             let (a, b) = (&entries[*a], &entries[*b]);
-            b.date.cmp(&a.date).then_with(|| b.source.cmp(&a.source))
+            b.sort_time()
+                .cmp(&a.sort_time())
+                .then_with(|| b.source.cmp(&a.source))
         };
         posts.sort_by(newest_first);
         private_posts.sort_by(newest_first);
@@ -160,14 +162,16 @@ impl Site {
     ) {
         own.sort_by(|&a, &b| {
             let (a, b) = (&self.entries[a], &self.entries[b]);
-            b.date.cmp(&a.date).then_with(|| b.source.cmp(&a.source))
+            b.sort_time()
+                .cmp(&a.sort_time())
+                .then_with(|| b.source.cmp(&a.source))
         });
         posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| b.url.cmp(&a.url)));
         let mut timeline = Vec::with_capacity(own.len() + posts.len());
         let (mut i, mut j) = (0, 0);
         while i < own.len() || j < posts.len() {
             let own_first = match (own.get(i), posts.get(j)) {
-                (Some(&o), Some(f)) => self.entries[o].date >= f.date,
+                (Some(&o), Some(f)) => self.entries[o].sort_time() >= f.date,
                 (Some(_), None) => true,
                 _ => false,
             };

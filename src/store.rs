@@ -17,6 +17,7 @@ mod changelog;
 mod epochs;
 mod friends;
 mod health;
+mod identity;
 mod items;
 mod messages;
 mod migrations;
@@ -29,10 +30,11 @@ mod webmentions;
 
 pub use changelog::ChangeRow;
 pub use friends::Friend;
+pub use identity::identity_evidence;
 pub use items::FriendItem;
 pub use messages::Message;
 pub use migrations::SCHEMA_VERSION;
-pub use notifications::{Kind as NotificationKind, Notification};
+pub use notifications::{rfc3339, Kind as NotificationKind, Notification};
 pub use outbox::{Lane, OutMsg, WEBMENTION};
 pub use reactions::ReactionApplied;
 pub use replies::Reply;
@@ -59,18 +61,22 @@ impl Store {
     pub fn open(root: &Path) -> anyhow::Result<Store> {
         let dir = crate::fsutil::private_dir(root);
         crate::fsutil::create_closed_dir(&dir)?;
-        let path = dir.join("state.db");
+        Store::open_file(&dir.join("state.db"))
+    }
+
+    /// Opens (creating if needed) the state database at `path`.
+    pub fn open_file(path: &Path) -> anyhow::Result<Store> {
         let conn =
-            Connection::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+            Connection::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         // Owner-only, whoever created it (and SQLite's -wal/-shm files
         // inherit this mode).
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
                 .with_context(|| format!("cannot restrict {}", path.display()))?;
         }
-        Store::init(conn, &path).with_context(|| format!("cannot use {}", path.display()))
+        Store::init(conn, path).with_context(|| format!("cannot use {}", path.display()))
     }
 
     #[cfg(test)]

@@ -38,7 +38,7 @@ fn a_site_without_keys_stops_instead_of_becoming_someone_else() {
     let out = run_env(
         &site,
         &["keys", "export", backup_s],
-        &[(PASS_ENV, "river walk")],
+        &[(PASS_ENV, "river walk under seven copper geese")],
     );
     assert!(out.status.success(), "{:?}", text(&out));
     assert!(std::fs::read_to_string(&backup)
@@ -79,7 +79,7 @@ fn a_site_without_keys_stops_instead_of_becoming_someone_else() {
         .stdin
         .take()
         .unwrap()
-        .write_all(b"river walk\n")
+        .write_all(b"river walk under seven copper geese\n")
         .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{:?}", text(&out));

@@ -7,7 +7,17 @@ use crate::words::count;
 
 /// `friends add URL`: pins their keys and asks them.
 pub fn add(node: &Node, url: &str) -> anyhow::Result<Outcome> {
-    finish(node, node.add(url)?)
+    let mut out = finish(node, node.add(url)?)?;
+    if out.refused().next().is_none() {
+        // Delivered is not accepted: the receiver checks our site first.
+        out.done.push(format!(
+            "their site now reads {}{} to check the request; `microsocial friends` \
+             shows it as unanswered until they accept",
+            node.me.url,
+            crate::federation::protocol::DISCOVERY_PATH
+        ));
+    }
+    Ok(out)
 }
 
 /// Accepts a request, then pulls the new friend's recent posts.
@@ -89,6 +99,33 @@ impl FriendView {
             "outgoing" => "asked by you",
             _ => "asks you (accept or reject)",
         }
+    }
+}
+
+/// A request we sent that has no answer after this long gets a hint.
+const QUIET_MS: i64 = 10 * 60 * 1000;
+
+impl FriendView {
+    /// For a request of ours: how long it has waited, and once that is a
+    /// while, why an answer may never come and what to check.
+    pub fn waiting(&self, me: &str, now_ms: i64) -> Option<String> {
+        if self.friend.state != "outgoing" {
+            return None;
+        }
+        let waited = now_ms - self.friend.created;
+        let mut text = format!("asked {} ago, no answer yet", crate::words::span(waited));
+        if waited >= QUIET_MS {
+            text += &format!(
+                ". {} sees the request only once their site has read {me}{} (it must \
+                 reach that address, over a certificate it trusts); if not, it drops the \
+                 request without telling you. Check the address from another network, ask \
+                 them, then run `microsocial friends add {}` again",
+                self.friend.name,
+                crate::federation::protocol::DISCOVERY_PATH,
+                self.friend.url
+            );
+        }
+        Some(text)
     }
 }
 

@@ -81,6 +81,17 @@ impl Outcome {
             .count()
     }
 
+    /// Friends whose every message got through, and friends written to:
+    /// one friend sent three messages is one friend.
+    pub fn friends_reached(&self) -> (usize, usize) {
+        let mut all: std::collections::BTreeMap<&str, bool> = Default::default();
+        for s in &self.sent {
+            let ok = all.entry(&s.to).or_insert(true);
+            *ok &= s.attempt == Attempt::Delivered;
+        }
+        (all.values().filter(|ok| **ok).count(), all.len())
+    }
+
     /// True when nothing was refused for good (queued is fine).
     pub fn ok(&self) -> bool {
         self.refused().next().is_none()
@@ -90,6 +101,30 @@ impl Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn friends_are_counted_once_however_many_messages() {
+        let to = |who: &str, attempt: Attempt| Sent {
+            id: who.into(),
+            kind: "feed.updated".into(),
+            to: who.into(),
+            name: None,
+            attempt,
+        };
+        let out = Outcome {
+            sent: vec![
+                to("https://bo.example/", Attempt::Delivered),
+                to("https://bo.example/", Attempt::Delivered),
+                to("https://cy.example/", Attempt::Delivered),
+                to(
+                    "https://cy.example/",
+                    Attempt::Queued { reason: "x".into() },
+                ),
+            ],
+            ..Outcome::default()
+        };
+        assert_eq!(out.friends_reached(), (1, 2));
+    }
 
     fn sent(attempt: Attempt) -> Sent {
         Sent {

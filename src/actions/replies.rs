@@ -16,14 +16,24 @@ pub struct ReplyTarget {
     pub private: bool,
 }
 
-/// Checks `--reply-to URL`: an http(s) URL; friends-only when it names a
-/// friends-only post we hold.
-pub fn reply_to(root: &Path, url: Option<&str>) -> anyhow::Result<Option<ReplyTarget>> {
+/// Checks `--reply-to URL`: an http(s) URL; on a friend's site, one of
+/// their posts this site has read (unless `force`); friends-only when it
+/// names a friends-only post we hold. Other sites' pages are fine: they
+/// hear of the reply by Webmention.
+pub fn reply_to(
+    root: &Path,
+    url: Option<&str>,
+    force: bool,
+) -> anyhow::Result<Option<ReplyTarget>> {
     let Some(url) = url else { return Ok(None) };
     let url =
         checked_url(url).ok_or_else(|| anyhow!("--reply-to `{url}` is not an http(s) URL"))?;
+    let store = Store::open(root)?;
+    if !force {
+        check_known(&store, &url)?;
+    }
     let by_path = url.contains(protocol::PRIVATE_DIR);
-    let held = Store::open(root)?
+    let held = store
         .friend_items(true)?
         .iter()
         .any(|it| it.private && it.id == url);
@@ -31,6 +41,24 @@ pub fn reply_to(root: &Path, url: Option<&str>) -> anyhow::Result<Option<ReplyTa
         private: by_path || held,
         url,
     }))
+}
+
+/// Refuses a URL on a friend's site that names none of their posts or
+/// replies this site has read: a typo would otherwise reach nobody, silently.
+pub fn check_known(store: &Store, url: &str) -> anyhow::Result<()> {
+    let friend = store
+        .friends()?
+        .into_iter()
+        .find(|f| f.state == "friend" && protocol::on_site(url, &f.url));
+    match friend {
+        Some(f) if !store.knows_item(url)? => bail!(
+            "{url} is on {}'s site, but it is none of their posts or replies that this \
+             site has read: check the address (your timeline links each post), wait for \
+             the next pull if they just posted it, or pass --force to send anyway",
+            f.name
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// A post's URL as given, if it is an http(s) URL (not normalised: a
@@ -80,8 +108,8 @@ pub fn answer(
     if text.is_empty() {
         bail!("the reply is empty: write something first");
     }
-    let target =
-        reply_to(root, Some(url))?.ok_or_else(|| anyhow!("no post to reply to was named"))?;
+    let target = reply_to(root, Some(url), false)?
+        .ok_or_else(|| anyhow!("no post to reply to was named"))?;
     let draft = super::post::Draft {
         body: text.to_string(),
         friends_only: target.private,

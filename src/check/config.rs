@@ -51,8 +51,17 @@ pub fn config_problems(root: &Path) -> Vec<Problem> {
     }
     if problems.is_empty() {
         // The loader's own checks (base_url, posts_per_page, …).
-        if let Err(e) = Config::parse(&text, &path) {
-            problems.push(e);
+        match Config::parse(&text, &path) {
+            Err(e) => problems.push(e),
+            Ok(config) => {
+                if let Some(m) = config.unreachable_inbox(&config.sidecar.bind) {
+                    let line = match line_of_key(&text, "sidecar", "bind") {
+                        1 => line_of_key(&text, "site", "base_url"),
+                        n => n,
+                    };
+                    problems.push(p(line, m));
+                }
+            }
         }
     }
     problems
@@ -74,7 +83,11 @@ fn parse_all(text: &str, path: &Path) -> Result<toml::Table, Vec<Problem>> {
         if problems.iter().any(|p| p.line == line) || line > lines.len() {
             break; // blanking did not help: stop before guessing
         }
-        problems.push(Problem::new(path, line, e.message().trim()));
+        problems.push(Problem::new(
+            path,
+            line,
+            crate::problem::toml_message(e.message()),
+        ));
         lines[line - 1] = "";
     }
     Err(problems)

@@ -9,14 +9,8 @@ use std::io::{IsTerminal as _, Read as _};
 use std::path::Path;
 use std::process::ExitCode;
 
-fn when(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|d| {
-            d.with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
+fn when(node: &Node, ms: i64) -> String {
+    super::when::human(node.config.site.timezone, Some(ms))
 }
 
 pub fn run(root: &Path, args: &ChatArgs) -> anyhow::Result<ExitCode> {
@@ -34,12 +28,24 @@ pub fn run(root: &Path, args: &ChatArgs) -> anyhow::Result<ExitCode> {
             .context("cannot read the message from standard input")?;
     }
     let text = text.trim();
+    say_who(&node, who)?;
     if text.is_empty() {
         return show(&node, who);
     }
     Ok(super::outcome::print(&actions::chat::send(
         &node, who, text,
     )?))
+}
+
+/// Says which friend `who` found when it was not their current name or
+/// their URL (a former name, or their host).
+fn say_who(node: &Node, who: &str) -> anyhow::Result<()> {
+    let f = node.find(who)?;
+    let by_url = crate::siteurl::normalize(who).is_some_and(|u| u == f.url);
+    if !by_url && !f.name.eq_ignore_ascii_case(who.trim()) {
+        println!("(`{}` is {} at {})", who.trim(), f.name, f.url);
+    }
+    Ok(())
 }
 
 fn list(node: &Node) -> anyhow::Result<ExitCode> {
@@ -57,7 +63,7 @@ fn list(node: &Node) -> anyhow::Result<ExitCode> {
             "{:<24} {}{unread}, last {}",
             c.name,
             count(c.total, "message"),
-            when(c.last_at)
+            when(node, c.last_at)
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -74,7 +80,7 @@ fn show(node: &Node, who: &str) -> anyhow::Result<ExitCode> {
         } else {
             (thread.name.as_str(), String::new())
         };
-        println!("[{}] {from}: {}{state}", when(m.at), m.body);
+        println!("[{}] {from}: {}{state}", when(node, m.at), m.body);
     }
     Ok(ExitCode::SUCCESS)
 }

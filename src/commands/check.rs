@@ -15,6 +15,27 @@ pub fn run(root: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
             problems.push(p);
         }
     }
+    // The words `build` refuses with when the keys are gone but the
+    // identity is not.
+    if let Some(message) = crate::federation::keys::missing_keys_problem(root) {
+        problems.push(crate::problem::Problem::new(
+            std::path::Path::new(".social/keys"),
+            1,
+            message,
+        ));
+    }
+    // The sidecar and every federation command refuse to start without it.
+    if let Ok((config, _)) = crate::config::Config::load(root) {
+        if let Some(file) = &config.federation.extra_ca_file {
+            if let Err(e) = crate::federation::tls::with_extra_ca(&root.join(file)) {
+                problems.push(crate::problem::Problem::new(
+                    &root.join(crate::config::CONFIG_FILE),
+                    1,
+                    format!("{e:#}"),
+                ));
+            }
+        }
+    }
     problems.sort();
     if problems.is_empty() {
         println!("no problems found");

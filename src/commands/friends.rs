@@ -31,6 +31,7 @@ fn list(node: &Node, json: bool) -> anyhow::Result<ExitCode> {
     if friends.is_empty() {
         println!("no friends yet: `microsocial friends add https://their.site/`");
     }
+    let now = crate::store::now_ms();
     for v in &friends {
         println!(
             "{:<24} {:<40} {}",
@@ -38,6 +39,9 @@ fn list(node: &Node, json: bool) -> anyhow::Result<ExitCode> {
             v.friend.url,
             v.state_label()
         );
+        if let Some(w) = v.waiting(&node.me.url, now) {
+            println!("    {w}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

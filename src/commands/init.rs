@@ -11,6 +11,56 @@ fn toml_str(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
+/// `social.toml` for a new site. Every `[sidecar]` and `[federation]` key a
+/// newcomer may want is there, commented, with one line on what it does;
+/// `local` (a loopback port) sets the ones that make a local trial work.
+fn config_text(title: &str, url: &str, author: &str, local: Option<u16>) -> String {
+    let (on, bind) = match local {
+        Some(port) => ("", format!("127.0.0.1:{port}")),
+        None => ("# ", "127.0.0.1:8008".to_string()),
+    };
+    let serve_public = local.is_some();
+    format!(
+        "[site]
+title = {title}
+# The public address of the site; links, feeds and federation use it.
+base_url = {url}
+author = {author}
+bio = \"Writing on my own corner of the web.\"
+# avatar = \"avatar.png\"  # a file in static/, or a full URL
+language = \"en\"
+posts_per_page = 10
+theme = \"default\"
+# timezone = \"Europe/Berlin\"  # where you live: dates without a zone, times shown
+
+# The federation server, `microsocial sidecar` (docs/reference/config.md).
+[sidecar]
+# Address it listens on; a local trial's must match the port in base_url.
+{on}bind = \"{bind}\"
+# Serve the built site too, so that one process hosts everything.
+{on}serve_public = {serve_public}
+# Shell command run after each rebuild a friend's post causes (e.g. rsync).
+# deploy_command = \"rsync -a public/ me@host:/var/www/site/\"
+# How much it logs: error, warn, info or debug.
+# log_level = \"info\"
+
+# How this site talks to others.
+[federation]
+# Public URL of the inbox when the sidecar is not at base_url (static host).
+# inbox_url = \"https://inbox.example.org/inbox\"
+# Reach friends on loopback and private networks: for local trials only.
+{on}allow_private_addresses = {serve_public}
+# Friends' images in your timeline: \"link\" (never loaded) or \"load\".
+# remote_images = \"link\"
+# One more CA certificate (PEM) to trust, besides the system's and the built-in ones.
+# extra_ca_file = \"/etc/ssl/my-ca.pem\"
+",
+        title = toml_str(title),
+        url = toml_str(url),
+        author = toml_str(author),
+    )
+}
+
 pub fn run(args: &InitArgs, root: Option<&Path>) -> anyhow::Result<ExitCode> {
     let dir = match (&args.dir, root) {
         (Some(d), _) => d.clone(),
@@ -29,16 +79,16 @@ pub fn run(args: &InitArgs, root: Option<&Path>) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let url =
-        crate::config::normalize_base_url(args.url.as_deref().unwrap_or("https://example.org/"))
-            .map_err(|m| anyhow::anyhow!(m))?;
-    let title = args.title.as_deref().unwrap_or("My Microsocial");
-    let author = args.author.as_deref().unwrap_or("Me");
-    let config = format!(
-        "[site]\ntitle = {}\n# The public address of the site; links, feeds and federation use it.\nbase_url = {}\nauthor = {}\nbio = \"Writing on my own corner of the web.\"\n# avatar = \"avatar.png\"  # a file in static/, or a full URL\nlanguage = \"en\"\nposts_per_page = 10\ntheme = \"default\"\n",
-        toml_str(title),
-        toml_str(&url),
-        toml_str(author)
+    let url = match (args.local, args.url.as_deref()) {
+        (Some(port), _) => format!("http://127.0.0.1:{port}/"),
+        (None, url) => crate::config::normalize_base_url(url.unwrap_or("https://example.org/"))
+            .map_err(|m| anyhow::anyhow!(m))?,
+    };
+    let config = config_text(
+        args.title.as_deref().unwrap_or("My Microsocial"),
+        &url,
+        args.author.as_deref().unwrap_or("Me"),
+        args.local,
     );
     let now = chrono::Local::now().fixed_offset();
     let posts = dir.join("content").join("posts");
@@ -65,6 +115,13 @@ pub fn run(args: &InitArgs, root: Option<&Path>) -> anyhow::Result<ExitCode> {
         "identity key {} (private keys in .social/keys/, never commit them)",
         keys.signing_public()
     );
-    println!("next: cd {} && microsocial serve", dir.display());
+    match args.local {
+        Some(port) => println!(
+            "a local trial site: `microsocial --root {} sidecar` serves it and its inbox \
+             at http://127.0.0.1:{port}/",
+            dir.display()
+        ),
+        None => println!("next: cd {} && microsocial serve", dir.display()),
+    }
     Ok(ExitCode::SUCCESS)
 }

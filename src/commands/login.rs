@@ -9,16 +9,11 @@ use crate::words::count;
 use std::path::Path;
 use std::process::ExitCode;
 
-fn when(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
-        || "?".into(),
-        |d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-    )
-}
-
 pub fn run(root: &Path, args: &LoginArgs) -> anyhow::Result<ExitCode> {
     let store = Store::open(root)?;
     if args.list {
+        let tz = super::when::zone(root);
+        let when = |ms| super::when::human(tz, Some(ms));
         let list = sessions::list(&store)?;
         if list.is_empty() {
             println!("no web sessions");
@@ -45,12 +40,15 @@ pub fn run(root: &Path, args: &LoginArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(id) = &args.revoke {
         let n = sessions::revoke(&store, id)?;
+        if n == 0 {
+            eprintln!(
+                "error: no web session's id starts with `{id}`: nothing was ended \
+                 (`microsocial login --list` shows the ids)"
+            );
+            return Ok(ExitCode::FAILURE);
+        }
         println!("ended {}", count(n, "web session"));
-        return Ok(if n == 0 {
-            ExitCode::FAILURE
-        } else {
-            ExitCode::SUCCESS
-        });
+        return Ok(ExitCode::SUCCESS);
     }
     let (config, _) = Config::load(root)?;
     let origin = sessions::sidecar_origin(&config)?;

@@ -20,6 +20,7 @@ mod serve;
 mod sidecar;
 mod status;
 mod webmentions;
+mod when;
 
 use crate::cli::{Cli, Command};
 use crate::problem::Problems;

@@ -16,7 +16,7 @@ pub fn run(root: &Path, args: &NewArgs) -> anyhow::Result<ExitCode> {
             .context("cannot read the post from standard input")?;
     }
     // A reply to a friends-only post is friends-only too.
-    let reply = crate::actions::replies::reply_to(root, args.reply_to.as_deref())?;
+    let reply = crate::actions::replies::reply_to(root, args.reply_to.as_deref(), args.force)?;
     let draft = Draft {
         title: args.title.clone(),
         body: body.trim().to_string(),

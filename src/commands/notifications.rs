@@ -11,7 +11,7 @@ use std::sync::Mutex;
 pub fn run(root: &Path, args: &NotificationsArgs) -> anyhow::Result<ExitCode> {
     let store = Mutex::new(Store::open(root)?);
     match &args.action {
-        None => list(&store, args),
+        None => list(root, &store, args),
         Some(NotificationsAction::Read { ids, all }) => {
             let which = if *all { Which::All } else { Which::Ids(ids) };
             let out = notifications::mark_read(&store, which)?;
@@ -20,7 +20,7 @@ pub fn run(root: &Path, args: &NotificationsArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn list(store: &Mutex<Store>, args: &NotificationsArgs) -> anyhow::Result<ExitCode> {
+fn list(root: &Path, store: &Mutex<Store>, args: &NotificationsArgs) -> anyhow::Result<ExitCode> {
     let list = notifications::list(store, args.unread)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&list)?);
@@ -32,10 +32,9 @@ fn list(store: &Mutex<Store>, args: &NotificationsArgs) -> anyhow::Result<ExitCo
             if args.unread { "unread " } else { "" }
         );
     }
+    let tz = super::when::zone(root);
     for n in &list {
-        let time = chrono::DateTime::from_timestamp_millis(n.time)
-            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-            .unwrap_or_default();
+        let time = super::when::human(tz, Some(n.time));
         let mark = if n.read { ' ' } else { '*' };
         let url = n
             .url

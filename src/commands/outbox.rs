@@ -2,7 +2,7 @@
 
 use crate::cli::{OutboxAction, OutboxArgs};
 use crate::federation::friends::Node;
-use crate::store::OutMsg;
+use crate::store::{rfc3339, OutMsg};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -49,7 +49,10 @@ fn list(node: &Node, json: bool) -> anyhow::Result<ExitCode> {
         println!("the outbox is empty");
     }
     for m in &entries {
-        println!("{}", super::status::outbox_line(m));
+        println!(
+            "{}",
+            super::status::outbox_line(m, node.config.site.timezone)
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -57,7 +60,7 @@ fn list(node: &Node, json: bool) -> anyhow::Result<ExitCode> {
 fn entry_json(m: &OutMsg) -> serde_json::Value {
     serde_json::json!({
         "id": m.id, "type": m.kind, "to": m.recipient, "state": m.state,
-        "attempts": m.attempts, "created": m.created, "next_attempt": m.next_attempt,
+        "attempts": m.attempts, "created": rfc3339(m.created), "next_attempt": rfc3339(m.next_attempt),
         "last_error": m.last_error,
     })
 }

@@ -14,11 +14,8 @@ pub fn run(root: &Path, build: bool) -> anyhow::Result<ExitCode> {
     for l in &out.done {
         println!("{l}");
     }
-    println!(
-        "notified {} of {}",
-        out.delivered(),
-        count(out.enqueued, "friend")
-    );
+    let (reached, written_to) = out.friends_reached();
+    println!("notified {reached} of {}", count(written_to, "friend"));
     Ok(super::outcome::print_sent(&out, |s| {
         s.attempt != Attempt::Delivered
     }))

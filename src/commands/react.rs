@@ -7,6 +7,6 @@ use std::process::ExitCode;
 
 pub fn run(root: &Path, args: &ReactArgs) -> anyhow::Result<ExitCode> {
     let node = Node::open(root)?;
-    let out = crate::actions::react::react(&node, &args.url, &args.emoji, args.remove)?;
+    let out = crate::actions::react::react(&node, &args.url, &args.emoji, args.remove, args.force)?;
     Ok(super::outcome::print(&out))
 }

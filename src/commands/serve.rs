@@ -2,6 +2,7 @@
 //! rebuild on change and reload open pages through server-sent events.
 
 use crate::cli::ServeArgs;
+use crate::federation::protocol;
 use crate::http::events::Events;
 use crate::http::{Front, Limits, Page};
 use crate::pipeline::{self, Options};
@@ -48,10 +49,17 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     // Bind before building: a busy port fails at once.
     // serve's origin is plain http on its own address, so the cookie is
     // never `__Host-` here.
-    let front = Front::bind(
-        &args.bind,
-        Limits::new(crate::web::body_cap(root, "http://")?),
-    )?;
+    let home_cap = crate::web::body_cap(root, "http://")?;
+    // A friend request sent here (someone befriending a preview) is read,
+    // so that it can be answered with what to do instead of a bare 413.
+    let cap: crate::http::limits::BodyCap = Arc::new(move |a| {
+        if a.method == "POST" && a.path == "/inbox" {
+            protocol::MAX_ENVELOPE as u64
+        } else {
+            home_cap(a)
+        }
+    });
+    let front = Front::bind(&args.bind, Limits::new(cap))?;
     let addr = front.local_addr()?;
     let loopback = addr.ip().is_loopback();
     let serve_dir = root.join(".social").join("serve");
@@ -254,6 +262,16 @@ fn respond(request: tiny_http::Request, state: &State) {
         OVERLAY_PATH => {
             crate::http::secure(fixed(OVERLAY_STYLE, "text/css; charset=utf-8"), Page::Api)
         }
+        "/inbox" | "/webmention" => crate::http::secure(
+            tiny_http::Response::from_data(protocol::error_body(
+                protocol::NO_INBOX,
+                "this is `microsocial serve`, a local preview without an inbox: \
+                 friends reach a site at the address its `microsocial sidecar` serves",
+            ))
+            .with_status_code(404)
+            .with_header(header("Content-Type", "application/json")),
+            Page::Api,
+        ),
         _ => page(&state.output, &url, state, Page::Preview),
     };
     if let Err(e) = request.respond(response) {

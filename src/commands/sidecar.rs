@@ -11,6 +11,9 @@ pub fn run(root: &Path, args: &SidecarArgs) -> anyhow::Result<ExitCode> {
         .bind
         .clone()
         .unwrap_or_else(|| node.config.sidecar.bind.clone());
+    if let Some(warning) = node.config.unreachable_inbox(&bind) {
+        eprintln!("warning: {warning}");
+    }
     crate::sidecar::Sidecar::new(node)?.run(&bind)?;
     Ok(ExitCode::SUCCESS)
 }

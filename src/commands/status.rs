@@ -7,15 +7,11 @@ use crate::words::count;
 use std::path::Path;
 use std::process::ExitCode;
 
-fn when(ms: Option<i64>) -> String {
-    ms.and_then(chrono::DateTime::from_timestamp_millis)
-        .map_or("never".into(), |d| {
-            d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        })
-}
+use super::when::human;
+use crate::timezone::Zone;
 
 /// One outbox entry, for `status` and `outbox`.
-pub fn outbox_line(m: &OutMsg) -> String {
+pub fn outbox_line(m: &OutMsg, zone: Zone) -> String {
     format!(
         "  {} {} to {}: {}, {}{}",
         m.kind,
@@ -23,7 +19,7 @@ pub fn outbox_line(m: &OutMsg) -> String {
         m.recipient,
         count(m.attempts, "attempt"),
         if m.state == "pending" {
-            format!("next {}", when(Some(m.next_attempt)))
+            format!("next {}", human(zone, Some(m.next_attempt)))
         } else {
             "gave up".into()
         },
@@ -35,6 +31,7 @@ pub fn outbox_line(m: &OutMsg) -> String {
 
 pub fn run(root: &Path) -> anyhow::Result<ExitCode> {
     let node = Node::open(root)?;
+    let tz = node.config.site.timezone;
     let st = lock(&node.store);
     let db = root.join(".social").join("state.db");
     let problems = match st.quick_check() {
@@ -57,10 +54,13 @@ pub fn run(root: &Path) -> anyhow::Result<ExitCode> {
     for v in &friends {
         let f = &v.friend;
         println!("  {:<24} {:<40} {}", f.name, f.url, f.state);
+        if let Some(w) = v.waiting(&node.me.url, crate::store::now_ms()) {
+            println!("      {w}");
+        }
         if f.state == "friend" {
             println!(
                 "      last pull {} (at #{}){}",
-                when(f.last_pull),
+                human(tz, f.last_pull),
                 f.last_seq,
                 f.last_pull_error
                     .as_deref()
@@ -90,7 +90,7 @@ pub fn run(root: &Path) -> anyhow::Result<ExitCode> {
     let outbox = lock(&node.store).outbox()?;
     println!("\noutbox: {}", super::outbox::summary(&outbox));
     for m in &outbox {
-        println!("{}", outbox_line(m));
+        println!("{}", outbox_line(m, tz));
     }
     Ok(ExitCode::SUCCESS)
 }

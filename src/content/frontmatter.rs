@@ -32,6 +32,14 @@ pub enum DateValue {
 }
 
 impl DateValue {
+    /// A day without a time of day (`date = 2026-11-24`).
+    pub fn is_day_only(&self) -> bool {
+        match self {
+            DateValue::Toml(d) => d.time.is_none(),
+            DateValue::Text(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").is_ok(),
+        }
+    }
+
     pub fn to_datetime(&self) -> Result<DateTime<FixedOffset>, String> {
         let text = match self {
             DateValue::Toml(d) => d.to_string(),
@@ -103,7 +111,14 @@ pub fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Problem> {
     let fm_text = &text[start..fm_end];
     let front: FrontMatter = toml::from_str(fm_text).map_err(|e| {
         let line = e.span().map_or(1, |s| line_of(fm_text, s.start)) + 1;
-        Problem::new(file, line, format!("front matter: {}", e.message().trim()))
+        Problem::new(
+            file,
+            line,
+            format!(
+                "front matter: {}",
+                crate::problem::toml_message(e.message())
+            ),
+        )
     })?;
     Ok(Split {
         front,

@@ -46,6 +46,9 @@ pub struct Entry {
     pub slug: String,
     pub title: Option<String>,
     pub date: DateTime<FixedOffset>,
+    /// `date` names a day without a time (from the file name, or a bare
+    /// date): the post sorts by its file's time within that day.
+    pub day_only: bool,
     pub updated: Option<DateTime<FixedOffset>>,
     pub tags: Vec<String>,
     pub draft: bool,
@@ -63,6 +66,25 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// Where the entry sorts among posts: its date, or for a day-only date
+    /// its file's modification time when that falls on the same day (two
+    /// undated posts of one day keep the order they were written in, and
+    /// follow that day's earlier timed posts). A file touched on another
+    /// day (a copy, a checkout) sorts at the day's start.
+    pub fn sort_time(&self) -> DateTime<FixedOffset> {
+        if !self.day_only {
+            return self.date;
+        }
+        let modified =
+            DateTime::from_timestamp_nanos(self.mtime_ns as i64).with_timezone(self.date.offset());
+        let day = self.date..self.date + chrono::Duration::days(1);
+        if day.contains(&modified) {
+            modified
+        } else {
+            self.date
+        }
+    }
+
     /// Folder of the source relative to `content/` (for relative links).
     pub fn source_dir(&self) -> &str {
         let rel = self.source.as_str();
@@ -257,6 +279,10 @@ pub fn parse(source: &Source, display: &Path) -> Result<Parsed, Problem> {
         key,
     };
     let date = fields::date(&fm, name_date, source.kind, at("date"))?;
+    let day_only = fm
+        .date
+        .as_ref()
+        .map_or(name_date.is_some(), frontmatter::DateValue::is_day_only);
     let updated = fields::updated(&fm, at("updated"))?;
     let slug = fields::slug(&fm, name_slug, &stem, at("slug"))?;
     let tags = fields::tags(&fm.tags, at("tags"))?;
@@ -276,6 +302,7 @@ pub fn parse(source: &Source, display: &Path) -> Result<Parsed, Problem> {
                 .map(|t| t.trim().to_string())
                 .filter(|t| !t.is_empty()),
             date,
+            day_only,
             updated,
             tags,
             draft: fm.draft,

@@ -95,7 +95,26 @@ fn embedded_v4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
 }
 
 impl Client {
+    /// A client that trusts the built-in and the system's certificate
+    /// authorities.
     pub fn new(allow_private: bool) -> Client {
+        Self::with_tls(allow_private, super::tls::base())
+    }
+
+    /// The client a site's config asks for: private addresses allowed or
+    /// not, and `extra_ca_file` (relative to `root`) trusted too.
+    pub fn for_site(
+        root: &std::path::Path,
+        config: &crate::config::FederationConfig,
+    ) -> anyhow::Result<Client> {
+        let tls = match &config.extra_ca_file {
+            Some(file) => super::tls::with_extra_ca(&root.join(file))?,
+            None => super::tls::base(),
+        };
+        Ok(Self::with_tls(config.allow_private_addresses, tls))
+    }
+
+    fn with_tls(allow_private: bool, tls: std::sync::Arc<rustls::ClientConfig>) -> Client {
         let resolver = move |netloc: &str| -> std::io::Result<Vec<SocketAddr>> {
             let addrs: Vec<SocketAddr> = netloc.to_socket_addrs()?.collect();
             if !allow_private {
@@ -118,6 +137,7 @@ impl Client {
             .max_idle_connections_per_host(4)
             .user_agent(concat!("microsocial/", env!("CARGO_PKG_VERSION")))
             .resolver(resolver)
+            .tls_config(tls)
             .build();
         Client { agent }
     }
@@ -223,12 +243,37 @@ pub fn transport_error(t: &ureq::Transport) -> String {
     text
 }
 
+/// A failed fetch named by its kind, so that a log or a person can tell a
+/// certificate problem from a site that is down: `TLS: …`, `network: …`,
+/// `HTTP 404 …`, or `not the expected JSON: …`.
+pub fn cause(e: &anyhow::Error) -> String {
+    let text = format!("{e:#}");
+    let lower = text.to_lowercase();
+    let kind =
+        if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+            "TLS"
+        } else if lower.contains("not the expected json") {
+            "not the expected JSON"
+        } else if lower.contains(": http ") || e.chain().any(|c| c.to_string().starts_with("HTTP "))
+        {
+            "HTTP status"
+        } else {
+            "network"
+        };
+    format!("{kind}: {text}")
+}
+
 /// 409 `replay` means an earlier attempt arrived; other 4xx are final,
 /// except the ones that ask us to come back, and 401 `expired`: a clock
 /// off on either side is fixed by someone, and a fresh `sent` then works.
 pub fn classify(code: u16, error: &str, after: Option<Duration>) -> Delivery {
     let reason = if error.is_empty() {
         format!("HTTP {code}")
+    } else if error == super::protocol::NO_INBOX {
+        format!(
+            "HTTP {code} {error}: that address is a `microsocial serve` preview, which \
+             has no inbox; befriend the site where its `microsocial sidecar` runs"
+        )
     } else {
         format!("HTTP {code} {error}")
     };

@@ -27,7 +27,7 @@ impl Node {
         let keys = keys::ensure(root)?;
         let me = Me::new(&config, keys)?;
         let store = Store::open(root)?;
-        let client = Client::new(config.federation.allow_private_addresses);
+        let client = Client::for_site(root, &config.federation)?;
         Ok(Node {
             root: root.to_path_buf(),
             config,

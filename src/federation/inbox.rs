@@ -280,11 +280,9 @@ impl std::error::Error for ReplayMarker {}
 fn verify_stranger(client: &Client, env: &Envelope) -> Result<Stranger, Reject> {
     let req: protocol::FriendRequest = protocol::body(env)?;
     let url = format!("{}{}", env.from, protocol::DISCOVERY_PATH);
-    let disc: protocol::Discovery = client.get_json(&url).map_err(|e| {
-        Reject::KeyMismatch(format!(
-            "cannot read the sender's discovery document: {e:#}"
-        ))
-    })?;
+    let disc: protocol::Discovery = client
+        .get_json(&url)
+        .map_err(|e| Reject::DiscoveryFailed(super::client::cause(&e)))?;
     if protocol::normalize_url(&disc.url).as_deref() != Some(env.from.as_str()) {
         return Err(Reject::KeyMismatch(format!(
             "discovery document at {url} is for {}",

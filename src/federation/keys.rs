@@ -62,17 +62,37 @@ pub fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// What shows that this site already has an identity others know: its
-/// state database (friends, messages, the change log) or a published
-/// change log.
-fn existing_state(root: &Path) -> Option<PathBuf> {
-    [
-        private_dir(root).join("state.db"),
-        root.join("public")
-            .join(super::protocol::FEED_PATH.trim_start_matches('/')),
-    ]
-    .into_iter()
-    .find(|p| p.exists())
+/// What shows that this site already has an identity others know: a state
+/// database holding anything a peer could have seen (friends, messages, the
+/// change log), or a published change log. A database that holds only web
+/// sessions (`serve` makes one for its sign-in link) is no identity.
+fn existing_state(root: &Path) -> Option<String> {
+    let feed = root
+        .join("public")
+        .join(super::protocol::FEED_PATH.trim_start_matches('/'));
+    crate::store::identity_evidence(&private_dir(root).join("state.db")).or_else(|| {
+        feed.exists()
+            .then(|| format!("{} is a published change log", feed.display()))
+    })
+}
+
+/// Why the keys in `.social/keys/` cannot be made anew, if they are missing
+/// while the site has an identity; `build` refuses with these words and
+/// `check` reports them.
+pub fn missing_keys_problem(root: &Path) -> Option<String> {
+    let dir = keys_dir(root);
+    let missing = ["signing.key", "encryption.key"]
+        .into_iter()
+        .map(|n| dir.join(n))
+        .find(|p| !p.exists())?;
+    let state = existing_state(root)?;
+    Some(format!(
+        "{} is missing, but this site already has an identity ({state}): \
+         restore the keys with `microsocial keys import BACKUP` (a file made by \
+         `microsocial keys export`) or copy .social/keys/ from the old machine; \
+         new keys would make this a different site that every friend refuses",
+        missing.display(),
+    ))
 }
 
 /// Loads the site's keys, creating them for a new site. A site that has
@@ -82,18 +102,8 @@ pub fn ensure(root: &Path) -> anyhow::Result<Keys> {
     let dir = keys_dir(root);
     let signing_path = dir.join("signing.key");
     let encryption_path = dir.join("encryption.key");
-    let missing = [&signing_path, &encryption_path]
-        .into_iter()
-        .find(|p| !p.exists());
-    if let (Some(missing), Some(state)) = (missing, existing_state(root)) {
-        bail!(
-            "{} is missing, but this site already has an identity ({} exists): \
-             restore the keys with `microsocial keys import BACKUP` (a file made by \
-             `microsocial keys export`) or copy .social/keys/ from the old machine; \
-             new keys would make this a different site that every friend refuses",
-            missing.display(),
-            state.display()
-        );
+    if let Some(problem) = missing_keys_problem(root) {
+        bail!(problem);
     }
     create_private_dir(&private_dir(root))?;
     create_private_dir(&dir)?;

@@ -25,6 +25,7 @@ pub mod reply;
 pub mod sanitize;
 #[cfg(test)]
 mod testing;
+pub mod tls;
 
 use crate::config::Config;
 

@@ -258,6 +258,9 @@ pub enum Reject {
     MissingSignature,
     BadSignature,
     KeyMismatch(String),
+    /// A stranger's discovery document could not be read (network, TLS,
+    /// HTTP status, not JSON): nothing is known of its key yet.
+    DiscoveryFailed(String),
     NotFriend,
     Replay,
     /// A message that does not decrypt (tampered, or for another key).
@@ -277,6 +280,7 @@ impl Reject {
             Reject::WrongRecipient => 421,
             Reject::Expired | Reject::MissingSignature | Reject::BadSignature => 401,
             Reject::KeyMismatch(_) | Reject::NotFriend => 403,
+            Reject::DiscoveryFailed(_) => 502,
             Reject::Replay => 409,
             Reject::RateLimited => 429,
         }
@@ -301,6 +305,7 @@ impl Reject {
             Reject::MissingSignature => "missing_signature",
             Reject::BadSignature => "bad_signature",
             Reject::KeyMismatch(_) => "key_mismatch",
+            Reject::DiscoveryFailed(_) => "discovery_failed",
             Reject::NotFriend => "not_friend",
             Reject::Replay => "replay",
             Reject::Undecryptable(_) => "undecryptable",
@@ -327,6 +332,9 @@ impl std::fmt::Display for Reject {
             Reject::MissingSignature => write!(f, "no {SIGNATURE_HEADER} header"),
             Reject::BadSignature => write!(f, "signature does not verify"),
             Reject::KeyMismatch(m) => write!(f, "key mismatch: {m}"),
+            Reject::DiscoveryFailed(m) => {
+                write!(f, "cannot read the sender's discovery document: {m}")
+            }
             Reject::NotFriend => write!(f, "sender is not a friend of this site"),
             Reject::Replay => write!(f, "message id was already received"),
             Reject::Undecryptable(m) => write!(f, "message cannot be decrypted: {m}"),
@@ -339,6 +347,9 @@ impl std::fmt::Display for Reject {
 }
 
 /// The JSON error body every rejection carries.
+/// The error code of an address that has no inbox (a `serve` preview).
+pub const NO_INBOX: &str = "no_inbox";
+
 pub fn error_body(code: &str, message: &str) -> Vec<u8> {
     serde_json::to_vec(&serde_json::json!({ "error": code, "message": message }))
         .unwrap_or_else(|_| b"{}".to_vec())

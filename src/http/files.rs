@@ -52,16 +52,15 @@ pub fn etag(bytes: &[u8]) -> String {
 }
 
 /// Responds with the file at `url_path`, a 304 when `if_none_match` matches,
-/// or the site's 404 page; always with the public site's security headers.
+/// or the site's 404 page; always with the security headers of `page` (the
+/// public site's, over https or plain http).
 pub fn serve(
     root: &Path,
     url_path: &str,
     if_none_match: Option<&str>,
+    page: super::Page,
 ) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-    super::secure(
-        file_response(root, url_path, if_none_match),
-        super::Page::Public,
-    )
+    super::secure(file_response(root, url_path, if_none_match), page)
 }
 
 fn file_response(

@@ -8,6 +8,9 @@ use std::io::Read;
 pub enum Page {
     /// The public site as the sidecar serves it: the theme has no script.
     Public,
+    /// The same, for a site whose own address is plain http (a local
+    /// trial): friends' images there are plain http too.
+    PublicPlain,
     /// The public site in `serve`, which adds the same-origin reload script.
     Preview,
     /// The private view (`/home/` in `serve`): friends' text, messages.
@@ -20,7 +23,9 @@ pub enum Page {
 
 /// Friends' avatars and images may be remote on the public site.
 pub const PUBLIC_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; media-src 'self' https:; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-pub const PREVIEW_CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' https: data:; media-src 'self' https:; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+pub const PUBLIC_PLAIN_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' http: https: data:; media-src 'self' http: https:; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/// `serve` is plain http on loopback, and so are local friends' sites.
+pub const PREVIEW_CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' http: https: data:; media-src 'self' http: https:; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 /// No third-party loads at all: a remote image would tell its host when the
 /// owner reads a message. Keep in step with the meta tag in the theme's
 /// private templates (`private_csp` in the template context).
@@ -33,6 +38,7 @@ impl Page {
     pub fn csp(self) -> &'static str {
         match self {
             Page::Public => PUBLIC_CSP,
+            Page::PublicPlain => PUBLIC_PLAIN_CSP,
             Page::Preview => PREVIEW_CSP,
             Page::Private => PRIVATE_CSP,
             Page::Api => API_CSP,
@@ -42,7 +48,7 @@ impl Page {
 
     pub fn referrer_policy(self) -> &'static str {
         match self {
-            Page::Public | Page::Preview => "strict-origin-when-cross-origin",
+            Page::Public | Page::PublicPlain | Page::Preview => "strict-origin-when-cross-origin",
             Page::Private | Page::Api | Page::Home => "no-referrer",
         }
     }
@@ -78,6 +84,7 @@ mod tests {
     fn no_policy_allows_inline_script_and_the_private_view_loads_nothing_remote() {
         for page in [
             Page::Public,
+            Page::PublicPlain,
             Page::Preview,
             Page::Private,
             Page::Api,
@@ -88,6 +95,11 @@ mod tests {
             assert!(page.raw().contains("nosniff"));
         }
         assert!(!PUBLIC_CSP.contains("script-src"));
+        assert!(!PUBLIC_PLAIN_CSP.contains("script-src"));
+        assert!(
+            !PUBLIC_CSP.contains("http:"),
+            "an https site loads no plain http"
+        );
         assert!(!PRIVATE_CSP.contains("https:"));
     }
 

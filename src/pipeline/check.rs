@@ -22,25 +22,29 @@ pub fn check(root: &Path, drafts: bool) -> anyhow::Result<Vec<Problem>> {
     };
     let site = &loaded.site;
     Renderer::new(site, &loaded.theme, &loaded.htmls, &clean_public)?;
-    let mut targets: HashSet<String> = render::plan(site, 0, &vec![0; site.entries.len()])
+    let mut outputs: Vec<String> = render::plan(site, 0, &vec![0; site.entries.len()])
         .into_iter()
         .map(|p| p.path)
         .collect();
-    targets.extend(loaded.theme.statics.iter().map(|s| s.0.clone()));
+    outputs.extend(loaded.theme.statics.iter().map(|s| s.0.clone()));
     for &i in site.posts.iter().chain(&site.pages) {
         let e = &site.entries[i];
         let prefix = format!("{}/", e.source_dir());
         for a in &e.assets {
-            targets.insert(format!(
+            outputs.push(format!(
                 "{}{}",
                 entry_dir(e),
                 a.strip_prefix(&prefix).unwrap_or(a)
             ));
         }
     }
+    let mut problems = loaded.link_problems.clone();
+    if let Some(message) = super::plan::collisions(outputs.iter().map(String::as_str)) {
+        problems.push(Problem::new(Path::new("public"), 1, message));
+    }
+    let targets: HashSet<String> = outputs.into_iter().collect();
     let base_url = site.base_url();
     let base_path = site.config.site.base_path();
-    let mut problems = loaded.link_problems.clone();
     for &i in site.posts.iter().chain(&site.pages) {
         let Some(html) = &loaded.htmls[i] else {
             continue;

@@ -205,17 +205,21 @@ fn asset_fp(asset: &Asset) -> u128 {
 }
 
 pub(super) fn check_collisions(items: &[Planned]) -> anyhow::Result<()> {
-    let mut seen: HashSet<&str> = HashSet::new();
-    let dupes: Vec<&str> = items
-        .iter()
-        .filter(|i| !seen.insert(i.0.as_str()))
-        .map(|i| i.0.as_str())
-        .collect();
-    if dupes.is_empty() {
-        return Ok(());
+    match collisions(items.iter().map(|i| i.0.as_str())) {
+        Some(message) => Err(anyhow!(message)),
+        None => Ok(()),
     }
-    Err(anyhow!(
-        "two sources would write the same output file: {} (rename a static file or page)",
-        dupes.join(", ")
-    ))
+}
+
+/// The words `build` refuses with (and `check` reports) when two sources
+/// would write one output file.
+pub(super) fn collisions<'a>(paths: impl Iterator<Item = &'a str>) -> Option<String> {
+    let mut seen: HashSet<&str> = HashSet::new();
+    let dupes: Vec<&str> = paths.filter(|p| !seen.insert(p)).collect();
+    (!dupes.is_empty()).then(|| {
+        format!(
+            "two sources would write the same output file: {} (rename a static file or page)",
+            dupes.join(", ")
+        )
+    })
 }

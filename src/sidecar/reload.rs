@@ -33,7 +33,7 @@ impl Snapshot {
     fn load(root: &Path) -> anyhow::Result<Snapshot> {
         let (config, _) = Config::load(root)?;
         let me = Me::new(&config, keys::load(root)?)?;
-        let client = Client::new(config.federation.allow_private_addresses);
+        let client = Client::for_site(root, &config.federation)?;
         Ok(Snapshot::new(config, me, client))
     }
 }

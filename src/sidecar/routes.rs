@@ -69,7 +69,12 @@ impl Sidecar {
                 .unwrap_or_default(),
             ),
             (tiny_http::Method::Get | tiny_http::Method::Head, _) if self.settings().config.sidecar.serve_public => {
-                let page = files::serve(&self.output, &url, header(&req, "If-None-Match").as_deref());
+                let kind = if self.settings().config.site.base_url.starts_with("http://") {
+                    crate::http::Page::PublicPlain
+                } else {
+                    crate::http::Page::Public
+                };
+                let page = files::serve(&self.output, &url, header(&req, "If-None-Match").as_deref(), kind);
                 self.advertise_webmention(page)
             }
             _ => json(404, &protocol::error_body("not_found", "no such endpoint")),

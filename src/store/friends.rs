@@ -74,15 +74,62 @@ impl Store {
                 return Ok(Some(f));
             }
         }
-        let matches: Vec<Friend> = self
-            .friends()?
-            .into_iter()
-            .filter(|f| f.name.eq_ignore_ascii_case(who.trim()))
+        let who = who.trim();
+        let friends = self.friends()?;
+        let named: Vec<&Friend> = friends
+            .iter()
+            .filter(|f| f.name.eq_ignore_ascii_case(who))
             .collect();
-        match matches.len() {
-            0 | 1 => Ok(matches.into_iter().next()),
-            _ => Err(anyhow!("several friends are called `{who}`: use the URL")),
+        if named.len() > 1 {
+            return Err(anyhow!("several friends are called `{who}`: use the URL"));
         }
+        if let Some(f) = named.first() {
+            return Ok(Some((*f).clone()));
+        }
+        // A former name (the newest holder), then the host (`bo.example`).
+        let former: Option<String> = self.at("friend_names", || {
+            Ok(self
+                .conn
+                .query_row(
+                    "SELECT url FROM friend_names WHERE name = ?1 COLLATE NOCASE
+                     ORDER BY until DESC LIMIT 1",
+                    [who],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        })?;
+        if let Some(url) = former {
+            return self.friend(&url);
+        }
+        let by_host: Vec<&Friend> = friends
+            .iter()
+            .filter(|f| {
+                url::Url::parse(&f.url).is_ok_and(|u| {
+                    let host = u.host_str().unwrap_or_default();
+                    let with_port = u.port().map(|p| format!("{host}:{p}"));
+                    host.eq_ignore_ascii_case(who)
+                        || with_port.is_some_and(|h| h.eq_ignore_ascii_case(who))
+                })
+            })
+            .collect();
+        match by_host.as_slice() {
+            [one] => Ok(Some((*one).clone())),
+            [] => Ok(None),
+            _ => Err(anyhow!("several friends live at `{who}`: use the URL")),
+        }
+    }
+
+    /// The names a friend had before their current one, newest first.
+    pub fn former_names(&self, url: &str) -> anyhow::Result<Vec<String>> {
+        self.at("friend_names", || {
+            let mut st = self.conn.prepare_cached(
+                "SELECT name FROM friend_names WHERE url = ?1 ORDER BY until DESC",
+            )?;
+            let names = st
+                .query_map([url], |r| r.get(0))?
+                .collect::<Result<Vec<String>, _>>()?;
+            Ok(names)
+        })
     }
 
     pub fn upsert_friend(&self, f: &Friend) -> anyhow::Result<()> {

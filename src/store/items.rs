@@ -46,6 +46,18 @@ impl Store {
         Ok(())
     }
 
+    /// Whether `url` is a post or reply this site has read from a friend.
+    pub fn knows_item(&self, url: &str) -> anyhow::Result<bool> {
+        self.at("friend_items", || {
+            Ok(self.conn.query_row(
+                "SELECT EXISTS(SELECT 1 FROM friend_items WHERE id = ?1)
+                     OR EXISTS(SELECT 1 FROM replies WHERE url = ?1)",
+                [url],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
     /// Items of current friends only; friends-only posts when `private`.
     pub fn friend_items(&self, private: bool) -> anyhow::Result<Vec<FriendItem>> {
         self.at("friend_items", || {

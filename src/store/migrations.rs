@@ -57,6 +57,11 @@ const MIGRATIONS: &[Migration] = &[
         what: "each friend's bio from their discovery document (read again at the next pull)",
         sql: "ALTER TABLE friends ADD COLUMN bio TEXT; UPDATE friends SET discovery_etag = NULL;",
     },
+    Migration {
+        version: 9,
+        what: "friends' former names, so `chat Ann` still finds Ann after a rename",
+        sql: V9_FORMER_NAMES,
+    },
 ];
 
 /// The schema version this build writes.
@@ -295,6 +300,27 @@ CREATE INDEX webmentions_state ON webmentions (state, received);
 -- before this version are not announced again.
 INSERT OR REPLACE INTO site_meta (key, value)
     SELECT 'webmention_sent_seq', COALESCE(MAX(seq), 0) FROM changes;
+";
+
+/// Every rename, however it happens (a discovery refresh, a new request),
+/// leaves the old name here; a friend removed takes their names along.
+const V9_FORMER_NAMES: &str = "
+CREATE TABLE friend_names (
+    url TEXT NOT NULL,
+    name TEXT NOT NULL,
+    until INTEGER NOT NULL,       -- ms since the epoch: when it stopped being theirs
+    PRIMARY KEY (url, name)
+) WITHOUT ROWID;
+CREATE TRIGGER friend_renamed AFTER UPDATE OF name ON friends
+    WHEN OLD.name <> NEW.name
+BEGIN
+    INSERT OR REPLACE INTO friend_names (url, name, until)
+        VALUES (OLD.url, OLD.name, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+END;
+CREATE TRIGGER friend_removed AFTER DELETE ON friends
+BEGIN
+    DELETE FROM friend_names WHERE url = OLD.url;
+END;
 ";
 
 #[cfg(test)]

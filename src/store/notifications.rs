@@ -47,6 +47,17 @@ impl Kind {
     }
 }
 
+/// Milliseconds since the epoch as an RFC 3339 time in UTC.
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn rfc3339_ms<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339(*ms))
+}
+
 /// One notification, as listed (and printed by `notifications --json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Notification {
@@ -57,7 +68,8 @@ pub struct Notification {
     /// What it is about: a post, a reply, a message thread.
     pub url: Option<String>,
     pub text: String,
-    /// Milliseconds since the Unix epoch.
+    /// Milliseconds since the Unix epoch (RFC 3339, UTC, in JSON).
+    #[serde(serialize_with = "rfc3339_ms")]
     pub time: i64,
     pub read: bool,
 }

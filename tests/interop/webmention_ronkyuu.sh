@@ -17,8 +17,7 @@ P=$(free_port); S=$(free_port)
 python3 -m venv "$WORK/venv"
 "$WORK/venv/bin/pip" install -q ronkyuu requests beautifulsoup4 mf2py
 
-"$BIN" init --title Ann --url "http://127.0.0.1:$P/" --author Ann "$WORK/site" >/dev/null
-printf '\n[sidecar]\nbind = "127.0.0.1:%s"\nserve_public = true\n\n[federation]\nallow_private_addresses = true\n' "$P" >>"$WORK/site/social.toml"
+"$BIN" init --title Ann --local "$P" --author Ann "$WORK/site" >/dev/null
 "$BIN" --root "$WORK/site" new --title Hello "A post." >/dev/null
 "$BIN" --root "$WORK/site" build >/dev/null
 "$BIN" --root "$WORK/site" sidecar >"$WORK/sidecar.log" 2>&1 &

@@ -57,24 +57,28 @@ impl Site {
     /// A site on `port`; `federation_extra` is appended to `[federation]`.
     pub fn with_port(name: &str, port: u16, federation_extra: &str) -> Site {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("http://127.0.0.1:{port}/");
+        // `init --local` writes what a local trial needs: the loopback
+        // base URL, the matching bind, serve_public and loopback friends.
         succeed(
             Command::new(BIN)
                 .args([
                     "init",
                     "--title",
                     &format!("{name}'s site"),
-                    "--url",
-                    &url,
+                    "--local",
+                    &port.to_string(),
                     "--author",
                     name,
                 ])
                 .arg(dir.path()),
         );
-        let mut cfg = std::fs::read_to_string(dir.path().join("social.toml")).unwrap();
-        cfg.push_str(&format!(
-            "\n[sidecar]\nbind = \"127.0.0.1:{port}\"\nserve_public = true\nrebuild_debounce_ms = 50\n\n[federation]\nallow_private_addresses = true\nretry_initial_ms = 300\n{federation_extra}"
-        ));
+        let cfg = std::fs::read_to_string(dir.path().join("social.toml")).unwrap();
+        let cfg = in_table(&cfg, "sidecar", "rebuild_debounce_ms = 50\n");
+        let cfg = in_table(
+            &cfg,
+            "federation",
+            &format!("retry_initial_ms = 300\n{federation_extra}"),
+        );
         std::fs::write(dir.path().join("social.toml"), cfg).unwrap();
         let site = Site {
             dir,
@@ -278,4 +282,17 @@ pub fn feed_ping(from: &Site, to: &Site, sent: chrono::DateTime<chrono::Utc>, id
 
 pub fn signing_key(site: &Site) -> ed25519_dalek::SigningKey {
     keys::load(site.root()).unwrap().signing
+}
+
+/// `text` (a `social.toml`) with `lines` added at the start of `[table]`,
+/// which `init` always writes.
+pub fn in_table(text: &str, table: &str, lines: &str) -> String {
+    let header = format!("[{table}]\n");
+    assert!(text.contains(&header), "no {header} in:\n{text}");
+    let nl = if lines.ends_with('\n') || lines.is_empty() {
+        ""
+    } else {
+        "\n"
+    };
+    text.replacen(&header, &format!("{header}{lines}{nl}"), 1)
 }

@@ -153,7 +153,7 @@ pub(in crate::render) fn timeline(
         if friend_count == 0 {
             o.raw("<div class=\"empty note\">\n  <p>No friends here yet, so this timeline shows only ")
                 .text(author)
-                .raw("'s posts.</p>\n  <p>Add a friend with <code>microsocial friends add https://their.site/</code>; once they accept, their posts appear here.</p>\n</div>");
+                .raw("'s posts. Friends' posts appear here as they write them.</p>\n</div>");
         }
         o.raw("\n<div class=\"h-feed feed timeline\">\n  <h2 class=\"p-name visually-hidden\">Timeline</h2>\n  ");
         if cards.is_empty() {

@@ -69,7 +69,7 @@ pub fn react(ctx: &Ctx) -> Reply {
         let url = ctx.form.need("url")?;
         let emoji = ctx.form.need("emoji")?;
         let remove = ctx.form.get("op") == Some("remove");
-        react::react(node, url, emoji, remove)
+        react::react(node, url, emoji, remove, false)
     })
 }
 
