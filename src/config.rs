@@ -241,9 +241,9 @@ impl Config {
 
 impl Config {
     /// Why friends could not reach the inbox this site announces when the
-    /// sidecar listens on `bind`: a loopback inbox (a local trial) on another
-    /// port. Behind a reverse proxy (a public inbox URL) ports differ by
-    /// design, so that is never a problem.
+    /// sidecar listens on `bind`: a plain-http loopback inbox (a local trial)
+    /// on another port. Behind a reverse proxy (a public or an https inbox
+    /// URL) ports differ by design, so that is never a problem.
     pub fn unreachable_inbox(&self, bind: &str) -> Option<String> {
         let inbox = self.site.inbox_url(&self.federation);
         let url = url::Url::parse(&inbox).ok()?;
@@ -254,7 +254,10 @@ impl Config {
         };
         let port = url.port_or_known_default()?;
         let bound = bind.rsplit_once(':')?.1.parse::<u16>().ok()?;
-        (loopback && port != bound).then(|| {
+        // The sidecar speaks plain http: an https inbox, even on loopback,
+        // has a TLS proxy in front, which forwards to another port.
+        let direct = url.scheme() == "http";
+        (loopback && direct && port != bound).then(|| {
             format!(
                 "friends are told to deliver to {inbox}, but the sidecar listens on {bind}: \
                  set [sidecar] bind = \"127.0.0.1:{port}\" (or make base_url's port {bound}), \

@@ -19,7 +19,6 @@ fn text(out: &std::process::Output) -> (String, String) {
     )
 }
 
-
 fn copy_dir(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.unwrap();

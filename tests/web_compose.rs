@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::web::Owner;
+use support::web::{multipart, Owner};
 use support::webdriver::{driver_path, Browser};
 use support::*;
 
@@ -22,28 +22,6 @@ const POSTS: &[&str] = &[
     "/home/posts/delete",
     "/home/profile",
 ];
-
-/// A multipart body with `fields` and one file in `images`.
-fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
-    let b = "----compose-test-boundary";
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend(
-            format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    if let Some((name, bytes)) = file {
-        body.extend(
-            format!("--{b}\r\nContent-Disposition: form-data; name=\"images\"; filename=\"{name}\"\r\nContent-Type: image/png\r\n\r\n")
-                .as_bytes(),
-        );
-        body.extend(bytes);
-        body.extend(b"\r\n");
-    }
-    body.extend(format!("--{b}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={b}"), body)
-}
 
 /// POSTs a multipart form as the owner's browser would; the status.
 fn post_multipart(o: &Owner, path: &str, csrf: Option<&str>, file: Option<(&str, &[u8])>) -> u16 {

@@ -62,6 +62,38 @@ fn convert(r: ureq::Response) -> Resp {
 }
 
 impl Owner {
+    /// A browser without a session for the server at `base` (an origin
+    /// such as `https://localhost:8443`), through `agent`.
+    pub fn with_agent(base: &str, agent: ureq::Agent) -> Owner {
+        Owner {
+            base: base.trim_end_matches('/').to_string(),
+            cookie: None,
+            agent,
+        }
+    }
+
+    /// Posts a multipart form as a same-origin page would; the response.
+    pub fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &[u8])>,
+    ) -> Resp {
+        let (kind, body) = multipart(fields, file);
+        let mut req = self
+            .agent
+            .post(&format!("{}{path}", self.base))
+            .set("Content-Type", &kind)
+            .set("Origin", &self.base);
+        if let Some(c) = &self.cookie {
+            req = req.set("Cookie", c);
+        }
+        match req.send_bytes(&body) {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => convert(r),
+            Err(e) => panic!("POST {path}: {e}"),
+        }
+    }
+
     /// A browser without a session for the server on `port`.
     pub fn anonymous(port: u16) -> Owner {
         Owner {
@@ -148,6 +180,28 @@ impl Owner {
         let origin = self.base.clone();
         self.send("POST", path, &[("Origin", &origin)], Some(&encode(&all)))
     }
+}
+
+/// A multipart body with `fields` and one file in `images`.
+pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let b = "----compose-test-boundary";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((name, bytes)) = file {
+        body.extend(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"images\"; filename=\"{name}\"\r\nContent-Type: image/png\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{b}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={b}"), body)
 }
 
 pub fn encode(fields: &[(&str, &str)]) -> String {
