@@ -11,9 +11,30 @@ use std::path::{Path, PathBuf};
 /// Longest slug taken from a post's text.
 pub const SLUG_MAX: usize = 48;
 
-/// A short slug from the first words of `text`.
+/// The words a reader sees in markdown `text`: no image alt text or file
+/// names, no link targets, no markup.
+fn reader_words(text: &str) -> String {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let mut words = String::new();
+    let mut in_image = 0usize;
+    for event in Parser::new(text) {
+        match event {
+            Event::Start(Tag::Image { .. }) => in_image += 1,
+            Event::End(TagEnd::Image) => in_image = in_image.saturating_sub(1),
+            Event::Text(t) | Event::Code(t) if in_image == 0 => {
+                words.push_str(&t);
+                words.push(' ');
+            }
+            Event::SoftBreak | Event::HardBreak => words.push(' '),
+            _ => {}
+        }
+    }
+    words
+}
+
+/// A short slug from the first words a reader sees in `text` (markdown).
 pub fn slug_from(text: &str) -> String {
-    let full = slug::slugify(text);
+    let full = slug::slugify(reader_words(text));
     let mut slug = String::new();
     for word in full.split('-') {
         if !slug.is_empty() && slug.len() + word.len() + 1 > SLUG_MAX {
@@ -214,6 +235,13 @@ mod tests {
     fn slugs_are_short_and_never_empty() {
         assert_eq!(slug_from("Hello, World!"), "hello-world");
         assert_eq!(slug_from("!!!"), "note");
+        // An image's alt text and file name are no words of the post.
+        assert_eq!(slug_from("Cake time\n\n![mid](mid.png)"), "cake-time");
+        assert_eq!(slug_from("![mid](mid.png)"), "note");
+        assert_eq!(
+            slug_from("See [the **docs**](https://x.example/a-b)"),
+            "see-the-docs"
+        );
         let long = slug_from(&"word ".repeat(40));
         assert!(long.len() <= SLUG_MAX && !long.ends_with('-'), "{long}");
     }
