@@ -40,7 +40,7 @@ pub enum Command {
     /// Notify every friend that the feed changed (no build).
     Notify,
     /// Show friends, the last pull from each, and the outbox backlog.
-    Status,
+    Status(StatusArgs),
     /// Private messages with friends, end-to-end encrypted: list
     /// conversations, show one, send, or clear.
     Chat(ChatArgs),
@@ -64,6 +64,20 @@ pub enum Command {
     Password(PasswordArgs),
     /// Webmentions other sites sent: list, approve or reject.
     Webmentions(WebmentionsArgs),
+    /// Write a consistent copy of the state database (friends, messages,
+    /// the change log) to FILE, safe while the sidecar runs. The keys are
+    /// not in it: back them up with `keys export`.
+    Backup {
+        /// A new file (never replaced).
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Check the whole state database, every index included (slower).
+    #[arg(long)]
+    pub deep: bool,
 }
 
 impl Command {

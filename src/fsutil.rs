@@ -264,6 +264,21 @@ impl Lock {
 }
 
 /// `.social/` under the site root: state, keys and private builds.
+/// One spelling of `dir` however it was given (`w/public`, `./w/public`,
+/// `/abs/w/public`, through a symlink): its parent resolved, its own name
+/// kept (the folder itself may not exist yet). Keys locks and caches, so
+/// two spellings of one folder share them. As given if the parent is gone.
+pub fn canonical(dir: &Path) -> std::path::PathBuf {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    match (parent.canonicalize(), dir.file_name()) {
+        (Ok(p), Some(name)) => p.join(name),
+        _ => dir.to_path_buf(),
+    }
+}
+
 pub fn private_dir(root: &Path) -> std::path::PathBuf {
     root.join(".social")
 }

@@ -46,7 +46,10 @@ impl Output {
         let legacy = vec![beside("staging"), beside("journal")];
         let builds = work.join("build");
         fsutil::create_closed_dir(&builds)?;
-        let key = xxhash_rust::xxh3::xxh3_64(dir.to_string_lossy().as_bytes());
+        // Keyed by the folder, not by how this command spelled it, so that
+        // `--root w` and `--root /abs/w` lock each other out and share one
+        // recycled tree.
+        let key = xxhash_rust::xxh3::xxh3_64(fsutil::canonical(dir).to_string_lossy().as_bytes());
         // One name per output folder, so two outputs never share one.
         let side = |what: &str| match fsutil::same_file_system(&builds, parent) {
             true => builds.join(format!("{name}-{key:016x}.{what}")),

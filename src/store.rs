@@ -41,6 +41,11 @@ pub use replies::Reply;
 pub use sessions::Session;
 pub use webmentions::{Found, Webmention};
 
+/// What to do about a damaged state database, in every message that finds one.
+pub const RESTORE_ADVICE: &str = "stop the sidecar, move .social/state.db (and state.db-wal, \
+     state.db-shm) aside, and put back the newest copy made by `microsocial backup FILE` \
+     as .social/state.db (see docs/guide/backups.md); messages since that copy are lost";
+
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }

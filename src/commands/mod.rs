@@ -1,5 +1,6 @@
 //! One module per command; `run` picks the site root and dispatches.
 
+mod backup;
 mod build;
 mod chat;
 mod check;
@@ -43,7 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Sidecar(args) => sidecar::run(&root, args),
                 Command::Publish => publish::run(&root, true),
                 Command::Notify => publish::run(&root, false),
-                Command::Status => status::run(&root),
+                Command::Status(args) => status::run(&root, args.deep),
                 Command::Chat(args) => chat::run(&root, args),
                 Command::Keys(args) => keys::run(&root, args),
                 Command::Outbox(args) => outbox::run(&root, args),
@@ -53,6 +54,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Login(args) => login::run(&root, args),
                 Command::Password(args) => password::run(&root, args),
                 Command::Webmentions(args) => webmentions::run(&root, args),
+                Command::Backup { file } => backup::run(&root, file),
                 Command::Init(_) => unreachable!("handled above"),
             }
         }

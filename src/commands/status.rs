@@ -29,24 +29,29 @@ pub fn outbox_line(m: &OutMsg, zone: Zone) -> String {
     )
 }
 
-pub fn run(root: &Path) -> anyhow::Result<ExitCode> {
+pub fn run(root: &Path, deep: bool) -> anyhow::Result<ExitCode> {
     let node = Node::open(root)?;
     let tz = node.config.site.timezone;
     let st = lock(&node.store);
     let db = root.join(".social").join("state.db");
-    let problems = match st.quick_check() {
+    let (check, what) = if deep {
+        (st.integrity_check(), "integrity_check")
+    } else {
+        (st.quick_check(), "quick_check")
+    };
+    let problems = match check {
         Ok(p) => p,
         Err(e) => vec![format!("{e:#}")],
     };
     if !problems.is_empty() {
-        eprintln!("error: {} is damaged:", db.display());
+        eprintln!("error: {} is damaged ({what}):", db.display());
         for p in &problems {
             eprintln!("  {p}");
         }
-        eprintln!("restore it from a backup (see \"Back up and move your site\" in the README)");
+        eprintln!("{}", crate::store::RESTORE_ADVICE);
         return Ok(ExitCode::FAILURE);
     }
-    println!("state database {}: ok (quick_check)", db.display());
+    println!("state database {}: ok ({what})", db.display());
     println!("site {} (change log at #{})", node.me.url, st.last_seq()?);
     drop(st);
     let friends = crate::actions::friends::list(&node)?;

@@ -118,6 +118,7 @@ fn binary_stamp() -> String {
 }
 
 pub fn path(root: &Path, output: &Path) -> PathBuf {
+    let output = crate::fsutil::canonical(output);
     let key = xxhash_rust::xxh3::xxh3_64(output.to_string_lossy().as_bytes());
     root.join(".social")
         .join("cache")

@@ -148,6 +148,11 @@ impl Site {
         wait_until("sidecar health", || ureq::get(&health).call().is_ok());
     }
 
+    /// The running sidecar, to end it another way than `stop`.
+    pub fn take_sidecar(&mut self) -> Option<Child> {
+        self.sidecar.take()
+    }
+
     pub fn stop(&mut self) {
         if let Some(mut c) = self.sidecar.take() {
             let _ = c.kill();
