@@ -19,6 +19,7 @@ mod friends;
 mod health;
 mod identity;
 mod items;
+mod logins;
 mod messages;
 mod migrations;
 mod notifications;

@@ -137,3 +137,117 @@ fn a_stopped_sidecar_leaves_nothing_in_the_wal_and_backup_copies() {
     .unwrap();
     assert_eq!(count(&plain.path().join("state.db")), 20);
 }
+
+/// A live-update stream ends with its session: revoked from the terminal
+/// (another process), it closes at the next keep-alive, and no new one
+/// opens for the old cookie.
+#[test]
+fn a_live_stream_ends_when_its_session_is_revoked() {
+    use std::io::Read as _;
+    let site = support::started("Ann");
+    let owner = support::web::Owner::signed_in(site.root(), site.port);
+    let cookie = owner.cookie.clone().unwrap();
+    let stream = ureq::get(&format!("{}home/events", site.url()))
+        .set("Cookie", &cookie)
+        .call()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let _ = stream.into_reader().read_to_end(&mut all);
+        let _ = tx.send(String::from_utf8_lossy(&all).into_owned());
+    });
+    site.ok(&["login", "--revoke-all"]);
+    let ended = rx.recv_timeout(std::time::Duration::from_secs(12));
+    assert!(ended.is_ok(), "the stream outlived its session");
+    let again = ureq::get(&format!("{}home/events", site.url()))
+        .set("Cookie", &cookie)
+        .call();
+    match again {
+        Ok(r) => assert_ne!(r.header("Content-Type"), Some("text/event-stream")),
+        Err(ureq::Error::Status(code, _)) => assert!(code >= 300, "{code}"),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// One password try from the loopback address `from` (127.0.0.N) to
+/// `port`: the status code.
+fn try_password(from: [u8; 4], port: u16, origin: &str, pw: &str) -> u16 {
+    use std::io::{Read as _, Write as _};
+    let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    let local = std::net::SocketAddr::from((from, 0));
+    sock.bind(&local.into()).unwrap();
+    let to = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    sock.connect(&to.into()).unwrap();
+    let mut tcp: std::net::TcpStream = sock.into();
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let body = format!("password={}", pw.replace(' ', "+"));
+    write!(
+        tcp,
+        "POST /home/login HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: {origin}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = tcp.read_to_string(&mut answer);
+    answer[9..12].parse().unwrap()
+}
+
+/// Failures wait longer and longer per address, and that count is shared
+/// by the sidecar and `serve`; an address with a clean record signs in
+/// meanwhile (the old shared cap of 20 a minute locked the owner out).
+#[test]
+fn a_guessing_address_is_slowed_and_the_owner_is_not() {
+    let site = support::started("Ada");
+    let mut child = Command::new(support::BIN)
+        .arg("--root")
+        .arg(site.root())
+        .arg("password")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    writeln!(child.stdin.take().unwrap(), "correct horse battery").unwrap();
+    assert!(child.wait().unwrap().success());
+    let origin = format!("http://127.0.0.1:{}", site.port);
+    let guesser = [127, 0, 0, 7];
+    let statuses: Vec<u16> = (0..5)
+        .map(|_| try_password(guesser, site.port, &origin, "wrong guess"))
+        .collect();
+    assert_eq!(statuses, [401; 5]);
+    // Now even the right password waits, from that address.
+    assert_eq!(
+        try_password(guesser, site.port, &origin, "correct horse battery"),
+        429
+    );
+    // The owner, elsewhere, is not locked out.
+    assert_eq!(
+        try_password([127, 0, 0, 8], site.port, &origin, "correct horse battery"),
+        303
+    );
+
+    // `serve` shares the count: the guesser waits there too.
+    let port = support::free_port();
+    let mut serve = Command::new(support::BIN)
+        .arg("--root")
+        .arg(site.root())
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    support::wait_until("serve answers", || {
+        ureq::get(&format!("http://127.0.0.1:{port}/"))
+            .call()
+            .is_ok()
+    });
+    let origin = format!("http://127.0.0.1:{port}");
+    let code = try_password(guesser, port, &origin, "correct horse battery");
+    let _ = serve.kill();
+    let _ = serve.wait();
+    assert_eq!(code, 429);
+}

@@ -3,8 +3,19 @@
 
 use std::io::Write;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-type Stream = Box<dyn Write + Send>;
+/// A stream is closed after this long; the browser's EventSource opens a
+/// new one at once, which is checked like any request (a session that
+/// ended gets no new stream).
+pub const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
+
+struct Stream {
+    out: Box<dyn Write + Send>,
+    /// Who opened it (a session id), so that its end can close it.
+    owner: Option<String>,
+    opened: Instant,
+}
 
 pub struct Events {
     streams: Mutex<Vec<Stream>>,
@@ -26,11 +37,17 @@ impl Events {
     /// Turns the request's connection into an event stream, or answers 503
     /// when `max` streams are open.
     pub fn subscribe(&self, req: tiny_http::Request) {
-        self.subscribe_as(req, crate::http::Page::Api);
+        self.subscribe_as(req, crate::http::Page::Api, None);
     }
 
-    /// [`Events::subscribe`] with the security headers of `page`.
-    pub fn subscribe_as(&self, req: tiny_http::Request, page: crate::http::Page) {
+    /// [`Events::subscribe`] with the security headers of `page`, for
+    /// `owner` (a session), whose end [`Events::keep_owners`] notices.
+    pub fn subscribe_as(
+        &self,
+        req: tiny_http::Request,
+        page: crate::http::Page,
+        owner: Option<String>,
+    ) {
         let mut streams = self.streams();
         if streams.len() >= self.max {
             drop(streams);
@@ -54,8 +71,19 @@ impl Events {
             .and_then(|()| out.flush())
             .is_ok()
         {
-            streams.push(out);
+            streams.push(Stream {
+                out,
+                owner,
+                opened: Instant::now(),
+            });
         }
+    }
+
+    /// Closes every stream whose owner `alive` no longer accepts (a session
+    /// signed out, revoked or expired).
+    pub fn keep_owners(&self, alive: impl Fn(&str) -> bool) {
+        self.streams()
+            .retain(|s| s.owner.as_deref().is_none_or(&alive));
     }
 
     /// Sends `event` to every stream, dropping the ones whose client left.
@@ -68,15 +96,18 @@ impl Events {
         self.write(&format!("event: {event}\ndata: {data}\n\n"));
     }
 
-    /// A comment line: notices closed streams between events.
+    /// A comment line: notices closed streams between events, and closes
+    /// the ones older than [`MAX_LIFETIME`].
     pub fn ping(&self) {
+        self.streams().retain(|s| s.opened.elapsed() < MAX_LIFETIME);
         self.write(": ping\n\n");
     }
 
     fn write(&self, chunk: &str) {
         self.streams().retain_mut(|s| {
-            s.write_all(chunk.as_bytes())
-                .and_then(|()| s.flush())
+            s.out
+                .write_all(chunk.as_bytes())
+                .and_then(|()| s.out.flush())
                 .is_ok()
         });
     }

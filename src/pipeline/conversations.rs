@@ -259,11 +259,7 @@ pub(super) fn fingerprint(conv: &Conv, site: &Site, keys: &keys::Keys, i: usize)
         &conv.public
     };
     for (r, depth) in c.ordered(&view) {
-        fp = fp
-            .str(&r.url)
-            .str(&r.content_html)
-            .str(&r.author_name)
-            .num(depth as u128);
+        fp = reply_fp(fp, r).num(depth as u128);
     }
     for x in c.reactions.get(&view).into_iter().flatten() {
         fp = fp.str(&x.emoji).num(x.count as u128);
@@ -272,9 +268,22 @@ pub(super) fn fingerprint(conv: &Conv, site: &Site, keys: &keys::Keys, i: usize)
         fp = fp.str(&t.url).str(&t.content_html);
     }
     if let Some(p) = e.in_reply_to.as_ref().and_then(|u| c.parents.get(u)) {
-        fp = fp.str(p.excerpt.as_deref().unwrap_or(""));
+        fp = fp
+            .str(&p.url)
+            .str(p.author_name.as_deref().unwrap_or(""))
+            .str(p.excerpt.as_deref().unwrap_or(""));
     }
     fp.done()
+}
+
+/// Everything a reply shows: a reply moved to another date changes the
+/// page it is shown on.
+fn reply_fp(fp: Fp, r: &ReplyLine) -> Fp {
+    fp.str(&r.url)
+        .str(&r.content_html)
+        .str(&r.author_name)
+        .str(&r.author_url)
+        .str(&r.published.to_rfc3339())
 }
 
 /// The fingerprint of everything a `Conversations` shows (the private
@@ -287,7 +296,7 @@ pub(super) fn view_fingerprint(c: &Conversations) -> u128 {
     for k in keys {
         fp = fp.str(k);
         for (r, depth) in c.ordered(k) {
-            fp = fp.str(&r.url).str(&r.content_html).num(depth as u128);
+            fp = reply_fp(fp, r).num(depth as u128);
         }
         for x in c.reactions.get(k).into_iter().flatten() {
             fp = fp.str(&x.emoji).str(&x.who.join("\n"));

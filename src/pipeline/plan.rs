@@ -59,7 +59,12 @@ impl Fingerprints {
             .entries
             .iter()
             .map(|e| {
-                let mut fp = Fp::new(e.hash).str(&e.label);
+                // The text, and what the file's name and place give it: a
+                // post moved to another date keeps its text but not its date.
+                let mut fp = Fp::new(e.hash)
+                    .str(&e.label)
+                    .str(&e.source)
+                    .str(&e.date.to_rfc3339());
                 for target in &e.source_links {
                     fp = fp.str(site.url_of_source(target).unwrap_or_default());
                 }

@@ -146,11 +146,14 @@ fn plan_lists(site: &Site, globals: u128, entry_fp: &[u128], out: &mut Vec<Plann
         let paging = paginate(list.len(), per);
         let name = tag.map_or("", |t| site.tags[t].name.as_str());
         for archive in pages_of(&paging) {
+            // A tag's pages all show how many posts it has.
+            let shown_count = tag.map_or(0, |_| list.len());
             let mut fp = Fp::new(globals)
                 .str("list")
                 .str(name)
                 .num(archive.unwrap_or(0) as u128)
-                .num(paging.archives.len() as u128);
+                .num(paging.archives.len() as u128)
+                .num(shown_count as u128);
             for &i in &list[range_of(&paging, archive)] {
                 fp = fp.num(entry_fp[i]);
             }

@@ -62,6 +62,15 @@ const MIGRATIONS: &[Migration] = &[
         what: "friends' former names, so `chat Ann` still finds Ann after a rename",
         sql: V9_FORMER_NAMES,
     },
+    Migration {
+        version: 10,
+        what: "failed password sign-ins per address, shared by serve and the sidecar",
+        sql: "CREATE TABLE login_failures (
+                  source TEXT PRIMARY KEY,   -- ip:ADDRESS, or net:PREFIX/64 for IPv6
+                  failures INTEGER NOT NULL,
+                  last INTEGER NOT NULL      -- ms since the epoch
+              ) WITHOUT ROWID;",
+    },
 ];
 
 /// The schema version this build writes.

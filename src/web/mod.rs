@@ -114,9 +114,20 @@ impl Web {
         self.events.send("timeline");
     }
 
-    /// A comment on every stream: notices closed tabs.
+    /// A comment on every stream: notices closed tabs. Also closes the
+    /// streams of sessions that ended (signed out here, or revoked by
+    /// `login --revoke-all` in another process).
     pub fn ping(&self) {
+        self.close_ended_streams();
         self.events.ping();
+    }
+
+    /// Closes the live-update streams whose session is no longer valid.
+    pub fn close_ended_streams(&self) {
+        let now = crate::store::now_ms();
+        let store = self.store();
+        self.events
+            .keep_owners(|id| matches!(store.session(id, now), Ok(Some(_))));
     }
 
     /// The one-time sign-in link `serve` and `login` print.
@@ -147,7 +158,10 @@ impl Web {
                     (self.opts.log)(&format!("home: {url}: {e}"));
                 }
             }
-            routes::Routed::Events => self.events.subscribe_as(req, crate::http::Page::Home),
+            routes::Routed::Events(session) => {
+                self.events
+                    .subscribe_as(req, crate::http::Page::Home, Some(session))
+            }
         }
     }
 }

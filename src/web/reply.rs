@@ -44,7 +44,10 @@ pub fn too_many(wait: std::time::Duration) -> Reply {
     let secs = (wait.as_secs_f64().ceil() as u64).max(1);
     text(
         429,
-        &format!("Too many sign-in attempts. Try again in {secs} seconds."),
+        &format!(
+            "Too many sign-in attempts from this address. Try again in {secs} seconds, \
+             or sign in with a one-time link: run `microsocial login` on the server."
+        ),
     )
     .with_header(header("Retry-After", &secs.to_string()))
 }

@@ -13,7 +13,8 @@ use tiny_http::Method;
 pub(super) enum Routed {
     Reply(Reply),
     /// Hand the connection to the live-update stream.
-    Events,
+    /// A live-update stream for this session (its id).
+    Events(String),
 }
 
 /// The sign-in page, its stylesheet and the one-time links.
@@ -87,7 +88,7 @@ pub(super) fn route(web: &Web, req: &mut tiny_http::Request) -> Routed {
         return Routed::Reply(reply::text(405, "Method not allowed."));
     }
     if rest == "/events" {
-        return Routed::Events;
+        return Routed::Events(session.id.clone());
     }
     let config = match crate::config::Config::load(&web.root) {
         Ok((c, _)) => c,

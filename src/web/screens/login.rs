@@ -7,9 +7,9 @@ use crate::web::reply::{self, Reply};
 use crate::web::{auth, view, Ctx, Web};
 use std::time::Instant;
 
-/// Password attempts per minute from one address, and from all together.
+/// Password attempts per minute from one address (a burst limit; failures
+/// also wait longer and longer, see `store::logins`).
 const PER_SOURCE: u32 = 5;
-const OVERALL: u32 = 20;
 
 pub fn form(web: &Web, problem: Option<&str>) -> Reply {
     page(web, problem, None)
@@ -82,10 +82,18 @@ pub fn password(web: &Web, req: &mut tiny_http::Request) -> Reply {
         return reply::text(403, &format!("Refused: {why}."));
     }
     let source = crate::http::peer(req).map_or_else(|| "ip:?".to_string(), source_key);
-    if let Err(wait) = web
-        .logins
-        .allow(&[(&source, PER_SOURCE), ("*", OVERALL)], Instant::now())
-    {
+    // Failures wait longer and longer per address (counted in the database,
+    // so `serve` and the sidecar share them); a burst is cut in memory
+    // before any password is hashed.
+    let now = crate::store::now_ms();
+    let waited = web.store().login_wait(&source, now);
+    let burst = web.logins.allow(&[(&source, PER_SOURCE)], Instant::now());
+    let wait = match (waited, burst) {
+        (Err(e), _) => return reply::text(500, &format!("{e:#}")),
+        (Ok(ms), Err(burst)) => burst.max(std::time::Duration::from_millis(ms as u64)),
+        (Ok(ms), Ok(())) => std::time::Duration::from_millis(ms as u64),
+    };
+    if !wait.is_zero() {
         (web.opts.log)(&format!(
             "home: too many sign-in attempts ({source}); refused"
         ));
@@ -99,8 +107,16 @@ pub fn password(web: &Web, req: &mut tiny_http::Request) -> Reply {
     let how = format!("password from {}", who(req));
     let checked = sessions::sign_in_with_password(&web.store(), pw, &how);
     match checked {
-        Ok(Some(opened)) => signed_in(web, &opened),
+        Ok(Some(opened)) => {
+            if let Err(e) = web.store().login_succeeded(&source) {
+                (web.opts.log)(&format!("home: {e:#}"));
+            }
+            signed_in(web, &opened)
+        }
         Ok(None) => {
+            if let Err(e) = web.store().login_failed(&source, crate::store::now_ms()) {
+                (web.opts.log)(&format!("home: {e:#}"));
+            }
             (web.opts.log)(&format!("home: failed password sign-in from {}", who(req)));
             form(web, Some("Wrong password."))
         }
@@ -113,5 +129,6 @@ pub fn logout(ctx: &Ctx) -> Reply {
     if let Err(e) = ctx.store().revoke_session(&ctx.session.id) {
         return ctx.failed(&e);
     }
+    ctx.web.close_ended_streams();
     reply::see_other("/home/login").with_header(auth::set_cookie(ctx.web.https(), None, 0))
 }

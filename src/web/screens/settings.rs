@@ -90,6 +90,7 @@ pub fn password(ctx: &Ctx) -> Reply {
 pub fn revoke(ctx: &Ctx) -> Reply {
     let r = ctx.form.need("id").and_then(|id| {
         let n = sessions::revoke(&ctx.store(), id)?;
+        ctx.web.close_ended_streams();
         Ok(format!("Signed out {}.", crate::words::count(n, "session")))
     });
     noted(ctx, r)
