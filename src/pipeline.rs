@@ -123,8 +123,41 @@ fn plan_outputs(
     Ok((items, sealer, change_log))
 }
 
-/// The stages in order: load, friends, plan, render and stage, swap, change
-/// log, private view, cache. (About 130 lines: it is the list of stages;
+/// What a failure after the swap says: the public site changed already.
+pub const LIVE_BUT: &str = "the new site is live, but the build did not finish \
+     (run `microsocial build` again to complete it)";
+
+/// After the swap: the private view and the cache. A failure here leaves
+/// the new site live, and the next build redoes what is missing.
+#[allow(clippy::too_many_arguments)] // the build's own locals, passed once
+fn finish_after_swap(
+    opts: &Options,
+    out: &Output,
+    cache_file: &std::path::Path,
+    loaded: &mut load::Loaded,
+    cache: &Cache,
+    staged: &write::Staged,
+    fps: &plan::Fingerprints,
+    conv: &conversations::Conv,
+    private: Option<friends::PrivateData>,
+) -> anyhow::Result<()> {
+    crate::faultpoint::at("after-swap")?;
+    let encoded = write::encode_cache(cache, &loaded.site.entries, &staged.outputs)?;
+    if let (Some(dir), Some(data)) = (&opts.private_output, private) {
+        let view = private_view::PrivateView {
+            theme: &loaded.theme,
+            sources: &loaded.sources,
+            globals: fps.globals,
+            entry_fp: &fps.entry,
+            conversations: &conv.private,
+        };
+        private_view::write_private_view(&view, &mut loaded.site, &mut loaded.htmls, data, dir)?;
+    }
+    write::save_cache(out, cache_file, encoded)
+}
+
+/// The stages in order: load, friends, plan, render and stage, change log,
+/// swap, private view, cache. (About 130 lines: it is the list of stages;
 /// splitting it would only pass its locals around.)
 pub fn build(opts: &Options) -> anyhow::Result<Report> {
     let started = Instant::now();
@@ -214,36 +247,33 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
         logged: change_log.appended(),
     };
     crate::faultpoint::at("staged")?;
+    // Write-ahead: the change log is stored before the new site goes live.
+    // A kill or a full disk between the two leaves the log ahead of the live
+    // site (the next build publishes it), never a live number that the
+    // database does not have and could give to other content.
+    change_log
+        .commit(&mut store)
+        .context("the change log could not be stored, so nothing was published")?;
+    crate::faultpoint::at("logged")?;
     if let Some(txn) = txn {
         write::commit(txn, &items, &staged, &cache)?;
     }
     timer.lap("commit");
     crate::faultpoint::at("swapped")?;
-    // The cache is encoded on another thread while SQLite commits the change
-    // log, and written after the private view, in the same order as before.
-    let (encoded, logged) = std::thread::scope(|s| {
-        let encoder =
-            s.spawn(|| write::encode_cache(&cache, &loaded.site.entries, &staged.outputs));
-        let logged = change_log.commit(&mut store);
-        (encoder.join(), logged)
-    });
-    logged.context("the new site is live, but its change log could not be stored")?;
-    let encoded =
-        encoded.map_err(|_| anyhow::anyhow!("internal: the cache encoder panicked"))??;
     drop(store);
     drop(renderer);
-    if let (Some(dir), Some(data)) = (&opts.private_output, private) {
-        let view = private_view::PrivateView {
-            theme: &loaded.theme,
-            sources: &loaded.sources,
-            globals: fps.globals,
-            entry_fp: &fps.entry,
-            conversations: &conv.private,
-        };
-        private_view::write_private_view(&view, &mut loaded.site, &mut loaded.htmls, data, dir)?;
-        timer.lap("private");
-    }
-    write::save_cache(&out, &cache_file, encoded)?;
+    finish_after_swap(
+        opts,
+        &out,
+        &cache_file,
+        &mut loaded,
+        &cache,
+        &staged,
+        &fps,
+        &conv,
+        private,
+    )
+    .context(LIVE_BUT)?;
     timer.lap("cache save");
     if opts.exiting {
         // The process ends next: the OS takes the memory back at once, where

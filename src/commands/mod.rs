@@ -29,6 +29,10 @@ use anyhow::anyhow;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// The exit code of a build whose new site went live but that failed after
+/// (docs/reference/commands.md, "Exit codes").
+pub const LIVE_BUT_UNFINISHED: u8 = 3;
+
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let result = match &cli.command {
         Command::Init(args) => init::run(args, cli.root.as_deref()),
@@ -65,6 +69,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Err(e) if e.downcast_ref::<Problems>().is_some() => {
             eprintln!("{e}");
             Ok(ExitCode::FAILURE)
+        }
+        // Not like any other failure: the public site changed.
+        Err(e) if e.to_string() == crate::pipeline::LIVE_BUT => {
+            eprintln!("error: {e:#}");
+            Ok(ExitCode::from(LIVE_BUT_UNFINISHED))
         }
         other => other,
     }
