@@ -85,6 +85,12 @@ impl Store {
         Store::init(conn, path).with_context(|| format!("cannot use {}", path.display()))
     }
 
+    /// The raw connection, for unit tests that set up odd states.
+    #[cfg(test)]
+    pub fn conn_for_tests(&self) -> &Connection {
+        &self.conn
+    }
+
     #[cfg(test)]
     pub fn in_memory() -> anyhow::Result<Store> {
         Store::init(Connection::open_in_memory()?, Path::new(":memory:"))

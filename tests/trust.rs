@@ -251,3 +251,51 @@ fn a_guessing_address_is_slowed_and_the_owner_is_not() {
     let _ = serve.wait();
     assert_eq!(code, 429);
 }
+
+/// PROTOCOL.md §3 and §13: `accepts` is read again with the discovery
+/// document; a reaction to what is not a published post is `no_such_post`;
+/// a reply to a post nobody has stays an ordinary post.
+#[test]
+fn conversation_targets_are_checked_and_accepts_follows_upgrades() {
+    let a = support::started("Ann");
+    let b = support::started("Bo");
+    support::befriend(&a, &b);
+    // Ann pinned Bo's types when Bo was older: no `reaction`.
+    a.db()
+        .execute(
+            "UPDATE friends SET accepts = 'friend.request\nfriend.accept\nfriend.remove\nfeed.updated\nmessage\nmessage.clear\nkeys.updated', discovery_etag = NULL WHERE url = ?1",
+            [b.url()],
+        )
+        .unwrap();
+    b.ok(&["new", "A post of Bo's"]);
+    b.ok(&["publish"]);
+    support::wait_until("Ann re-reads Bo's accepts", || {
+        let q = "SELECT accepts FROM friends WHERE url = ?1";
+        a.db()
+            .query_row(q, [b.url()], |r| r.get::<_, Option<String>>(0))
+            .unwrap()
+            .is_some_and(|t| t.contains("reaction"))
+    });
+
+    // Bo's base URL is no post: refused by Bo, not notified.
+    let out = a.run(&["react", "--force", &b.url(), "👍"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("no_such_post"),
+        "{err}"
+    );
+    assert_eq!(b.count("notifications WHERE kind = 'reaction'"), 0);
+
+    // A reply to a page of Ann's that does not exist joins no thread.
+    let nowhere = format!("{}posts/never-written/", a.url());
+    b.ok(&[
+        "new",
+        "--reply-to",
+        &nowhere,
+        "--force",
+        "Answering nothing",
+    ]);
+    b.ok(&["publish"]);
+    support::held_id(&a, &b, "Answering nothing");
+    assert_eq!(a.count("replies"), 0, "no phantom thread");
+}

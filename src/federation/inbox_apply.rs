@@ -41,7 +41,9 @@ pub(super) fn apply(
         .map(|body| Accepted::FeedUpdated {
             from,
             version: body.version,
-            pull: body.version as i64 > f.last_seq,
+            // Above: new changes. Below: the log restarted, which only
+            // a pull can see (PROTOCOL.md §5).
+            pull: body.version as i64 != f.last_seq,
         })),
         (types::MESSAGE, Some(f)) if f.state == "friend" => apply_message(s, me, env, f, now),
         (types::MESSAGE_CLEAR, Some(f)) => {

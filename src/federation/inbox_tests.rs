@@ -185,3 +185,34 @@ fn messages_and_key_changes_notify_the_owner_once() {
         [format!("key.changed {ANN}"), format!("message {ANN}")]
     );
 }
+
+/// A ping for a version below the stored one means the friend's log
+/// restarted: it causes a pull (the pull sees the restart); the same
+/// version as stored does not.
+#[test]
+fn a_ping_below_the_stored_seq_causes_a_pull() {
+    let bo = bo();
+    let t = at("2026-11-24T12:00:00Z");
+    lock(&bo.store)
+        .conn_for_tests()
+        .execute("UPDATE friends SET last_seq = 9 WHERE url = ?1", [ANN])
+        .unwrap();
+    let ping = |version: u64| {
+        let raw = protocol::envelope_bytes(
+            types::FEED_UPDATED,
+            &crate::federation::new_id().unwrap(),
+            ANN,
+            BO,
+            t,
+            &serde_json::json!({ "version": version }),
+        );
+        let sig = protocol::sign(&raw, &bo.ann);
+        match handle_at(&bo.store, &bo.me, &raw, &sig, t) {
+            Ok(Accepted::FeedUpdated { pull, .. }) => pull,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert!(ping(3), "a restarted log is pulled");
+    assert!(!ping(9), "nothing new");
+    assert!(ping(12));
+}

@@ -1,6 +1,7 @@
-//! Keeping a friend's name and avatar current: their discovery document is
-//! read again, conditionally, whenever a pull finds their feed changed.
-//! Keys are never taken from it; they stay as pinned at the first contact.
+//! Keeping a friend's name, avatar and accepted message types current: their
+//! discovery document is read again, conditionally, whenever a pull finds
+//! their feed changed. Keys are never taken from it; they stay as pinned at
+//! the first contact.
 
 use super::client::{Client, Fetched, MAX_DOCUMENT};
 use super::outbox::lock;
@@ -40,13 +41,17 @@ pub fn refresh(store: &Mutex<Store>, client: &Client, friend: &Friend) -> anyhow
     let name = super::inbox::clean_name(&disc.name);
     let avatar = disc.avatar.filter(|a| protocol::normalize_url(a).is_some());
     let bio = disc.bio.as_deref().and_then(clean_bio);
-    lock(store).set_profile(
+    let st = lock(store);
+    st.set_profile(
         &friend.url,
         &name,
         avatar.as_deref(),
         bio.as_deref(),
         etag.as_deref(),
     )?;
+    // A friend who upgrades starts taking new message types (replies,
+    // reactions) from their next document on (PROTOCOL.md §3).
+    st.set_accepts(&friend.url, disc.accepts.as_deref())?;
     Ok(name != friend.name || avatar != friend.avatar)
 }
 

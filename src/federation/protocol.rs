@@ -114,8 +114,19 @@ pub struct Message {
     /// When the sender wrote the message (RFC 3339, UTC, milliseconds). It
     /// stays the same across retries, unlike `sent`, so it orders the
     /// conversation (see [`order_time`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Optional, so never a reason to refuse: a value that is not a time
+    /// string (a number, say) counts as absent, like an unparseable string.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "string_or_absent"
+    )]
     pub written: Option<String>,
+}
+
+fn string_or_absent<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v: serde_json::Value = Deserialize::deserialize(d)?;
+    Ok(v.as_str().map(str::to_string))
 }
 
 /// Oldest `written` time a receiver believes: the outbox gives up after 7
@@ -192,9 +203,24 @@ pub struct Item {
     /// The post this one answers (PROTOCOL.md §13.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_reply_to: Option<String>,
-    /// Replies to this post that its author shows (PROTOCOL.md §13.2).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Replies to this post that its author shows (PROTOCOL.md §13.2). An
+    /// element of the wrong shape is dropped alone, never the whole item.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "each_well_formed"
+    )]
     pub replies: Vec<ThreadReply>,
+}
+
+/// The elements of a `replies` array that have the right shape; a reader
+/// drops the others one by one (PROTOCOL.md §13.2).
+fn each_well_formed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ThreadReply>, D::Error> {
+    let all: Vec<serde_json::Value> = Deserialize::deserialize(d)?;
+    Ok(all
+        .into_iter()
+        .filter_map(|v| serde_json::from_value(v).ok())
+        .collect())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -261,6 +287,8 @@ pub enum Reject {
     /// A stranger's discovery document could not be read (network, TLS,
     /// HTTP status, not JSON): nothing is known of its key yet.
     DiscoveryFailed(String),
+    /// A reaction to something that is not one of the receiver's posts.
+    NoSuchPost(String),
     NotFriend,
     Replay,
     /// A message that does not decrypt (tampered, or for another key).
@@ -281,6 +309,7 @@ impl Reject {
             Reject::Expired | Reject::MissingSignature | Reject::BadSignature => 401,
             Reject::KeyMismatch(_) | Reject::NotFriend => 403,
             Reject::DiscoveryFailed(_) => 502,
+            Reject::NoSuchPost(_) => 404,
             Reject::Replay => 409,
             Reject::RateLimited => 429,
         }
@@ -306,6 +335,7 @@ impl Reject {
             Reject::BadSignature => "bad_signature",
             Reject::KeyMismatch(_) => "key_mismatch",
             Reject::DiscoveryFailed(_) => "discovery_failed",
+            Reject::NoSuchPost(_) => "no_such_post",
             Reject::NotFriend => "not_friend",
             Reject::Replay => "replay",
             Reject::Undecryptable(_) => "undecryptable",
@@ -332,6 +362,7 @@ impl std::fmt::Display for Reject {
             Reject::MissingSignature => write!(f, "no {SIGNATURE_HEADER} header"),
             Reject::BadSignature => write!(f, "signature does not verify"),
             Reject::KeyMismatch(m) => write!(f, "key mismatch: {m}"),
+            Reject::NoSuchPost(p) => write!(f, "{p} is not a post of this site"),
             Reject::DiscoveryFailed(m) => {
                 write!(f, "cannot read the sender's discovery document: {m}")
             }

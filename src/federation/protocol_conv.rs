@@ -119,3 +119,51 @@ mod tests {
         assert!(check_reaction(&r).is_err());
     }
 }
+
+#[cfg(test)]
+mod shape_tests {
+    use super::super::{Item, Message};
+
+    #[test]
+    fn a_bad_element_of_replies_is_dropped_alone() {
+        let item: Item = serde_json::from_value(serde_json::json!({
+            "url": "https://ann.example/posts/a/", "content_html": "<p>a</p>",
+            "published": "2026-11-24T09:30:00Z",
+            "replies": [
+                {"url": "https://bo.example/r/", "author": "https://bo.example/",
+                 "author_name": "Bo", "in_reply_to": "https://ann.example/posts/a/",
+                 "published": "2026-11-24T10:00:00Z", "content_html": "<p>hi</p>"},
+                {"url": 5, "author": "https://cy.example/"},
+                "not an object"
+            ]
+        }))
+        .unwrap();
+        assert_eq!(item.replies.len(), 1);
+        assert_eq!(item.replies[0].author_name, "Bo");
+    }
+
+    #[test]
+    fn an_optional_written_that_is_no_time_string_counts_as_absent() {
+        for written in [serde_json::json!(1764000000), serde_json::json!(null)] {
+            let m: Message =
+                serde_json::from_value(serde_json::json!({"ciphertext": "x", "written": written}))
+                    .unwrap();
+            assert_eq!(m.written, None);
+        }
+        let m: Message = serde_json::from_value(
+            serde_json::json!({"ciphertext": "x", "written": "2026-11-24T09:30:00"}),
+        )
+        .unwrap();
+        let order = super::super::order_time(
+            m.written.as_deref(),
+            "2026-11-24T09:31:00Z",
+            chrono::DateTime::parse_from_rfc3339("2026-11-24T09:32:00Z")
+                .unwrap()
+                .into(),
+        );
+        assert_eq!(
+            order, 1_795_512_660_000,
+            "a zoneless `written` falls back to `sent`"
+        );
+    }
+}

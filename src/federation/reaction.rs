@@ -26,6 +26,10 @@ pub fn apply(
             body.post
         ))));
     }
+    // Under our address is not enough: it must be a post we published.
+    if !s.is_published(&body.post)? {
+        return Ok(Err(Reject::NoSuchPost(body.post)));
+    }
     let add = body.op == "add";
     let at = protocol::order_time(Some(&body.written), &env.sent, now);
     let cap = protocol::MAX_REACTIONS_PER_PERSON;

@@ -74,7 +74,10 @@ pub fn ingest_item(
 ) -> anyhow::Result<bool> {
     let mut touched = false;
     if let Some(parent) = item.in_reply_to.as_deref() {
-        if protocol::normalize_url(parent).is_some() {
+        // A reply joins a thread only under a post this site knows (its own,
+        // a friend's it holds, or a reply it holds); otherwise it is an
+        // ordinary post of the friend's (PROTOCOL.md §13.1).
+        if protocol::normalize_url(parent).is_some() && s.knows_post(parent)? {
             touched = true;
             let root = root_of(s, parent)?;
             s.upsert_reply(&Reply {
@@ -92,13 +95,20 @@ pub fn ingest_item(
         }
     }
     touched |= s.clear_relayed(&friend.url, id)? > 0 || !item.replies.is_empty();
+    let listed: Vec<&str> = item.replies.iter().map(|t| t.url.as_str()).collect();
     for t in item.replies.iter().take(protocol::MAX_THREAD_REPLIES) {
-        // Only well-formed entries by others; the friend's own replies come
-        // from its log as items.
+        // Each element is checked on its own and a bad one is dropped alone
+        // (PROTOCOL.md §13.2); the friend's own replies come from its log.
         let Some(author) = protocol::normalize_url(&t.author) else {
             continue;
         };
         if author == friend.url || !protocol::on_site(&t.url, &author) {
+            continue;
+        }
+        let answers_thread = t.in_reply_to == id
+            || t.in_reply_to == item.url
+            || listed.contains(&t.in_reply_to.as_str());
+        if !answers_thread || chrono::DateTime::parse_from_rfc3339(&t.published).is_err() {
             continue;
         }
         s.upsert_reply(&Reply {

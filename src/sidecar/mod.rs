@@ -276,7 +276,10 @@ impl Sidecar {
                 pull,
             } => {
                 if *pull {
-                    self.request_pull(from, *version);
+                    // Below what we hold: the log restarted. Pull whatever
+                    // the stored seq says, or the pull would be skipped.
+                    let behind = *version < self.stored_seq(from);
+                    self.request_pull(from, if behind { u64::MAX } else { *version });
                 }
             }
         }

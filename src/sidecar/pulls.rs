@@ -77,7 +77,7 @@ impl Sidecar {
     }
 
     /// The last change-log sequence stored for `friend` (0 when unknown).
-    fn stored_seq(&self, friend: &str) -> u64 {
+    pub(super) fn stored_seq(&self, friend: &str) -> u64 {
         lock(&self.node.store)
             .friend(friend)
             .ok()

@@ -58,6 +58,24 @@ impl Store {
         })
     }
 
+    /// Whether `url` is the identifier of one of this site's own published
+    /// posts (a permalink, or a friends-only post's blob URL).
+    pub fn is_published(&self, url: &str) -> anyhow::Result<bool> {
+        self.at("published", || {
+            Ok(self.conn.query_row(
+                "SELECT EXISTS(SELECT 1 FROM published WHERE id = ?1)",
+                [url],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
+    /// Whether `url` is a post a thread may hang from: one of this site's
+    /// own published posts, or a post or reply read from a friend.
+    pub fn knows_post(&self, url: &str) -> anyhow::Result<bool> {
+        Ok(self.is_published(url)? || self.knows_item(url)?)
+    }
+
     /// Items of current friends only; friends-only posts when `private`.
     pub fn friend_items(&self, private: bool) -> anyhow::Result<Vec<FriendItem>> {
         self.at("friend_items", || {
