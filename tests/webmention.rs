@@ -470,3 +470,38 @@ fn a_friends_mention_is_approved_at_once_and_read_from_our_own_template() {
             .is_ok_and(|h| h.contains("I liked Ann") && h.contains(&source))
     });
 }
+
+/// A host of slow source pages delays only itself: another host's mention
+/// is verified meanwhile (one worker used to check them one by one, 5 s
+/// each), and that host's share of the queue is capped with a 429 for it.
+#[test]
+fn a_slow_source_host_does_not_hold_up_the_others() {
+    let (ann, post) = site_with_post("");
+    let target = post.clone();
+    let fx = Fixture::start(move |path, _| {
+        if path.starts_with("/slow/") {
+            std::thread::sleep(Duration::from_secs(3));
+        }
+        html(&format!(r#"<p>See <a href="{target}">this</a>.</p>"#))
+    });
+    // Two host names for one fixture: 127.0.0.1 (slow) and localhost.
+    let slow: Vec<String> = (0..6).map(|i| fx.url(&format!("/slow/{i}"))).collect();
+    for s in &slow {
+        assert_eq!(mention(&ann, s, &post).0, 202);
+    }
+    let fast = fx.url("/fast").replace("127.0.0.1", "localhost");
+    assert_eq!(mention(&ann, &fast, &post).0, 202);
+    let start = std::time::Instant::now();
+    support::wait_within("the other host's mention", Duration::from_secs(10), || {
+        state_of(&ann, &fast).as_deref() == Some("pending")
+    });
+    let took = start.elapsed();
+    let slow_done = slow
+        .iter()
+        .filter(|s| state_of(&ann, s).as_deref() == Some("pending"))
+        .count();
+    assert!(
+        slow_done < slow.len(),
+        "the fast mention waited for every slow one ({took:?})"
+    );
+}

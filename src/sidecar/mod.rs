@@ -156,7 +156,7 @@ impl Sidecar {
             let me = Arc::clone(&me);
             handles.push(std::thread::spawn(move || me.rebuild_loop()));
         }
-        {
+        for _ in 0..webmention::WORKERS {
             let me = Arc::clone(&me);
             handles.push(std::thread::spawn(move || me.webmention_loop()));
         }

@@ -1,6 +1,9 @@
 //! `POST /webmention`: checked and queued at once (202), verified later by
-//! one worker, so a slow source never holds an HTTP worker. The queue is
-//! the `webmentions` table: a restart picks up what was left.
+//! [`WORKERS`] workers, so a slow source never holds an HTTP worker. The
+//! queue is the `webmentions` table: a restart picks up what was left.
+//! One source host is checked by one worker at a time and may have at most
+//! [`PER_HOST_QUEUED`] mentions waiting, so a host of slow pages delays only
+//! itself and cannot fill the queue for everyone.
 
 use super::{json, verify, Sidecar};
 use crate::federation::limit::Windows;
@@ -13,19 +16,50 @@ use std::time::Instant;
 
 type Response = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
 
-/// The wake-up of the verification worker, and the per-host windows.
+/// Verification workers.
+pub(super) const WORKERS: usize = 8;
+/// Mentions one source host may have waiting; more get 429.
+pub(super) const PER_HOST_QUEUED: i64 = 20;
+
+/// The wake-up of the verification workers, the per-host windows, and
+/// what is being checked now.
 pub(super) struct Mentions {
     wake: verify::Queue<()>,
     limits: Windows,
+    checking: std::sync::Mutex<Checking>,
+}
+
+/// Mentions (by id) and source hosts a worker is checking.
+#[derive(Default)]
+struct Checking {
+    ids: std::collections::HashSet<String>,
+    hosts: std::collections::HashSet<String>,
 }
 
 impl Default for Mentions {
     fn default() -> Self {
         Mentions {
-            wake: verify::Queue::new(1),
+            wake: verify::Queue::new(WORKERS),
             limits: Windows::default(),
+            checking: std::sync::Mutex::default(),
         }
     }
+}
+
+fn host_of(source: &str) -> String {
+    url::Url::parse(source)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .unwrap_or_default()
+}
+
+/// What became of a mention offered to the queue.
+enum Queued {
+    Yes,
+    /// The whole queue is full.
+    Full,
+    /// This source host has its share waiting.
+    HostFull,
 }
 
 fn refuse(status: u16, code: &str, why: &str) -> Response {
@@ -63,8 +97,17 @@ impl Sidecar {
             .with_header(files::header_value("Retry-After", &secs.to_string()));
         }
         match self.queue_mention(&request) {
-            Ok(true) => json(202, b"{\"status\":\"accepted\"}"),
-            Ok(false) => {
+            Ok(Queued::Yes) => json(202, b"{\"status\":\"accepted\"}"),
+            Ok(Queued::HostFull) => refuse(
+                429,
+                "rate_limited",
+                "this site has many Webmentions waiting to be checked; retry later",
+            )
+            .with_header(files::header_value(
+                "Retry-After",
+                &verify::RETRY_AFTER_SECS.to_string(),
+            )),
+            Ok(Queued::Full) => {
                 refuse(503, "busy", "too many Webmentions are waiting; retry later").with_header(
                     files::header_value("Retry-After", &verify::RETRY_AFTER_SECS.to_string()),
                 )
@@ -80,12 +123,16 @@ impl Sidecar {
         }
     }
 
-    /// Stores the request as queued and wakes the worker; false when the
-    /// queue is full.
-    fn queue_mention(&self, r: &receive::Request) -> anyhow::Result<bool> {
+    /// Stores the request as queued and wakes a worker, unless the queue,
+    /// or this source host's share of it, is full.
+    fn queue_mention(&self, r: &receive::Request) -> anyhow::Result<Queued> {
         let st = lock(&self.node.store);
+        let origin = format!("{}/", r.source.origin().ascii_serialization());
+        if st.queued_webmentions_from(&origin)? >= PER_HOST_QUEUED {
+            return Ok(Queued::HostFull);
+        }
         if st.queued_webmentions()? >= receive::MAX_QUEUED {
-            return Ok(false);
+            return Ok(Queued::Full);
         }
         let id = crate::federation::new_id()?;
         let id = st.queue_webmention(
@@ -96,9 +143,9 @@ impl Sidecar {
         )?;
         drop(st);
         tracing::info!("webmention {id} from {} queued for verification", r.source);
-        // A full wake queue already means the worker will look again.
+        // A full wake queue already means the workers will look again.
         let _ = self.mentions.wake.offer(());
-        Ok(true)
+        Ok(Queued::Yes)
     }
 
     /// A page of the built site, outside the federation files.
@@ -114,13 +161,44 @@ impl Sidecar {
             .is_some_and(|p| p.extension().is_some_and(|e| e == "html"))
     }
 
-    /// Verifies queued mentions one by one, until the process ends.
+    /// The oldest queued mention that no worker checks and whose source
+    /// host no worker is checking, claimed for this worker.
+    fn claim_mention(&self) -> anyhow::Result<Option<crate::store::Webmention>> {
+        let list = lock(&self.node.store).queued_webmention_list(64)?;
+        let mut c = self
+            .mentions
+            .checking
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let pick = list
+            .into_iter()
+            .find(|w| !c.ids.contains(&w.id) && !c.hosts.contains(&host_of(&w.source)));
+        if let Some(w) = &pick {
+            c.ids.insert(w.id.clone());
+            c.hosts.insert(host_of(&w.source));
+        }
+        Ok(pick)
+    }
+
+    fn release_mention(&self, w: &crate::store::Webmention) {
+        let mut c = self
+            .mentions
+            .checking
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        c.ids.remove(&w.id);
+        c.hosts.remove(&host_of(&w.source));
+        drop(c);
+        // Mentions of that host may wait for a free worker.
+        let _ = self.mentions.wake.offer(());
+    }
+
+    /// One of [`WORKERS`]: verifies queued mentions, until the process ends.
     pub(super) fn webmention_loop(&self) {
         let _ = self.mentions.wake.offer(());
         while self.mentions.wake.next().is_some() {
             loop {
-                let next = lock(&self.node.store).next_queued_webmention();
-                let w = match next {
+                let w = match self.claim_mention() {
                     Ok(Some(w)) => w,
                     Ok(None) => break,
                     Err(e) => {
@@ -129,7 +207,9 @@ impl Sidecar {
                     }
                 };
                 let live = self.settings();
-                match receive::process(&self.node.store, &live.client, &w) {
+                let result = receive::process(&self.node.store, &live.client, &w);
+                self.release_mention(&w);
+                match result {
                     Ok(status) => {
                         tracing::info!("webmention {} from {}: {status}", w.id, w.source);
                         // Shown (a friend's is approved at once), or was shown.

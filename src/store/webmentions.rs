@@ -107,6 +107,36 @@ impl Store {
         })
     }
 
+    /// The oldest `limit` queued mentions, oldest first (workers pick one
+    /// whose source host is not being checked already).
+    pub fn queued_webmention_list(&self, limit: usize) -> anyhow::Result<Vec<Webmention>> {
+        self.at("webmentions", || {
+            let mut st = self.conn.prepare_cached(&format!(
+                "SELECT {COLS} FROM webmentions WHERE state = 'queued' ORDER BY received LIMIT ?1"
+            ))?;
+            let rows = st.query_map([limit as i64], row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    /// Queued mentions whose source starts with `origin` (`https://host/`).
+    pub fn queued_webmentions_from(&self, origin: &str) -> anyhow::Result<i64> {
+        let pattern = format!(
+            "{}%",
+            origin
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        self.at("webmentions", || {
+            Ok(self.conn.query_row(
+                "SELECT COUNT(*) FROM webmentions WHERE state = 'queued' AND source LIKE ?1 ESCAPE '\\'",
+                [pattern],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
     pub fn queued_webmentions(&self) -> anyhow::Result<i64> {
         self.at("webmentions", || {
             Ok(self.conn.query_row(
@@ -231,6 +261,31 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn queued_mentions_are_counted_per_source_origin() {
+        let s = Store::in_memory().unwrap();
+        s.queue_webmention("w1", "https://b.example/1", "https://a/p/", 5)
+            .unwrap();
+        s.queue_webmention("w2", "https://b.example/2", "https://a/p/", 6)
+            .unwrap();
+        s.queue_webmention("w3", "https://b.example.evil/3", "https://a/p/", 7)
+            .unwrap();
+        s.queue_webmention("w4", "https://b_example/4", "https://a/p/", 8)
+            .unwrap();
+        assert_eq!(s.queued_webmentions_from("https://b.example/").unwrap(), 2);
+        assert_eq!(
+            s.queued_webmentions_from("https://b%example/").unwrap(),
+            0,
+            "% is no wildcard"
+        );
+        assert_eq!(s.queued_webmentions_from("https://bxexample/").unwrap(), 0);
+        let list = s.queued_webmention_list(2).unwrap();
+        assert_eq!(
+            list.iter().map(|w| w.id.as_str()).collect::<Vec<_>>(),
+            ["w1", "w2"]
+        );
+    }
 
     #[test]
     fn a_mention_is_queued_verified_decided_and_requeued_keeping_the_decision() {
