@@ -64,6 +64,8 @@ pub fn send(s: &Store, post: &str, emoji: &str, add: bool) -> anyhow::Result<Fri
             f.url
         );
     }
+    // The receiver refuses a ninth emoji: say so before anything is sent.
+    s.my_reaction(post, emoji, add, protocol::MAX_REACTIONS_PER_PERSON)?;
     let body = protocol::Reaction {
         post: post.to_string(),
         emoji: emoji.to_string(),

@@ -71,6 +71,15 @@ const MIGRATIONS: &[Migration] = &[
                   last INTEGER NOT NULL      -- ms since the epoch
               ) WITHOUT ROWID;",
     },
+    Migration {
+        version: 11,
+        what: "this site's own reactions, so a sender keeps to 8 emoji per post",
+        sql: "CREATE TABLE my_reactions (
+                  post TEXT NOT NULL,
+                  emoji TEXT NOT NULL,
+                  PRIMARY KEY (post, emoji)
+              ) WITHOUT ROWID;",
+    },
 ];
 
 /// The schema version this build writes.

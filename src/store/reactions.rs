@@ -69,8 +69,67 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Records a reaction of ours as sent (`add`) or taken back. Err when
+    /// adding a new emoji would make more than `cap` on that post.
+    pub fn my_reaction(
+        &self,
+        post: &str,
+        emoji: &str,
+        add: bool,
+        cap: usize,
+    ) -> anyhow::Result<()> {
+        if !add {
+            return self.at("my_reactions", || {
+                self.conn.execute(
+                    "DELETE FROM my_reactions WHERE post = ?1 AND emoji = ?2",
+                    [post, emoji],
+                )?;
+                Ok(())
+            });
+        }
+        let (have, n): (bool, i64) = self.at("my_reactions", || {
+            Ok(self.conn.query_row(
+                "SELECT EXISTS(SELECT 1 FROM my_reactions WHERE post = ?1 AND emoji = ?2),
+                        (SELECT count(*) FROM my_reactions WHERE post = ?1)",
+                [post, emoji],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })?;
+        if !have && n as usize >= cap {
+            anyhow::bail!(
+                "you have {cap} different reactions on this post already, the most a post \
+                 keeps from one person: take one back first (`react --remove`)"
+            );
+        }
+        self.at("my_reactions", || {
+            self.conn.execute(
+                "INSERT OR IGNORE INTO my_reactions (post, emoji) VALUES (?1, ?2)",
+                [post, emoji],
+            )?;
+            Ok(())
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_ninth_emoji_of_ours_is_refused_before_sending() {
+        let s = Store::in_memory().unwrap();
+        let post = "https://bo.example/posts/p/";
+        for e in ["😀", "😁", "😂", "🤣", "😃", "😄", "😅", "😆"] {
+            s.my_reaction(post, e, true, 8).unwrap();
+        }
+        s.my_reaction(post, "😆", true, 8).unwrap();
+        let err = s.my_reaction(post, "🎉", true, 8).unwrap_err().to_string();
+        assert!(err.contains("take one back"), "{err}");
+        s.my_reaction(post, "😀", false, 8).unwrap();
+        s.my_reaction(post, "🎉", true, 8).unwrap();
+        s.my_reaction("https://bo.example/posts/q/", "🎉", true, 8)
+            .unwrap();
+    }
     use super::*;
     use ReactionApplied::*;
 
