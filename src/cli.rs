@@ -279,6 +279,10 @@ pub struct BuildArgs {
     /// Ignore the incremental cache and render every page.
     #[arg(long)]
     pub force: bool,
+    /// Check every file of the tree the last build swapped out before
+    /// reusing it (by default a sample of 64 is checked).
+    #[arg(long)]
+    pub verify: bool,
 }
 
 #[derive(Debug, Args)]

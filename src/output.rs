@@ -28,6 +28,8 @@ pub struct Output {
     legacy: Vec<PathBuf>,
     /// Files readable by the owner only (the private view).
     private: bool,
+    /// Check every file of a recycled tree, not a sample (`build --verify`).
+    pub verify_all: bool,
 }
 
 impl Output {
@@ -62,6 +64,7 @@ impl Output {
             manifest: side("manifest"),
             lock: side("lock"),
             legacy,
+            verify_all: false,
             private: false,
         })
     }
@@ -110,6 +113,7 @@ impl Output {
         self.forget_previous()?;
         let recycled = manifest
             .filter(|_| self.previous.is_dir())
+            .filter(|m| self.still_links(m))
             .filter(|_| std::fs::rename(&self.previous, &self.staging).is_ok());
         match &recycled {
             Some(m) => {
@@ -128,6 +132,33 @@ impl Output {
             same: recycled.map(|m| m.same),
             done: false,
         })
+    }
+
+    /// Whether the swapped-out tree's files that the manifest calls the
+    /// live ones still are (the same inode): a file replaced there behind
+    /// the build's back would otherwise be published. Checks a sample of 64
+    /// (a different one each build: the set's order is random per process),
+    /// or every file with `verify_all`.
+    fn still_links(&self, m: &Manifest) -> bool {
+        use std::os::unix::fs::MetadataExt as _;
+        let id = |p: &Path| {
+            std::fs::symlink_metadata(p)
+                .ok()
+                .map(|m| (m.dev(), m.ino()))
+        };
+        let take = if self.verify_all { usize::MAX } else { 64 };
+        for rel in m.same.iter().take(take) {
+            let (recycled, live) = (id(&self.previous.join(rel)), id(&self.dir.join(rel)));
+            if recycled.is_none() || recycled != live {
+                eprintln!(
+                    "warning: {} is not the file the last build left there (changed behind \
+                     its back?); that tree is not trusted, and this build writes the site afresh",
+                    self.previous.join(rel).display()
+                );
+                return false;
+            }
+        }
+        true
     }
 
     /// Stops the swapped-out tree from being recycled (what it holds is no

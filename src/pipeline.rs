@@ -43,6 +43,9 @@ pub struct Options {
     /// The process exits right after this build (the CLI): big structures
     /// are left for the OS to free instead of being dropped one by one.
     pub exiting: bool,
+    /// Check every file of the recycled tree before trusting it, not a
+    /// sample (`build --verify`).
+    pub verify: bool,
 }
 
 #[derive(Debug)]
@@ -162,7 +165,8 @@ fn finish_after_swap(
 pub fn build(opts: &Options) -> anyhow::Result<Report> {
     let started = Instant::now();
     let mut timer = Timer::new();
-    let out = Output::new(&opts.output, &keys::private_dir(&opts.root))?;
+    let mut out = Output::new(&opts.output, &keys::private_dir(&opts.root))?;
+    out.verify_all = opts.verify;
     let _lock = out.lock()?;
     out.recover()?;
     let cache_file = cache::path(&opts.root, &opts.output);

@@ -299,3 +299,40 @@ fn conversation_targets_are_checked_and_accepts_follows_upgrades() {
     support::held_id(&a, &b, "Answering nothing");
     assert_eq!(a.count("replies"), 0, "no phantom thread");
 }
+
+/// A file replaced inside the recycled tree is not published: the tree's
+/// files are checked against the live ones before it is reused.
+#[test]
+fn a_file_replaced_in_the_recycled_tree_is_not_published() {
+    let dir = site(3);
+    let root = dir.path();
+    for d in 1..=10 {
+        post(root, d, &format!("p{d}"), "", "text");
+    }
+    ok(root, &["build"]);
+    post(root, 10, "p10", "", "edited once");
+    ok(root, &["build"]); // the first tree is now the recycled one
+    let previous = std::fs::read_dir(root.join(".social/build"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| {
+            p.to_string_lossy().ends_with(".previous") && p.to_string_lossy().contains("public-")
+        })
+        .expect("a recycled tree");
+    let victim = previous.join("posts/p1/index.html");
+    assert!(victim.is_file());
+    std::fs::remove_file(&victim).unwrap();
+    std::fs::write(&victim, "garbage planted in the recycled tree").unwrap();
+    post(root, 10, "p10", "", "edited twice");
+    let out = run(root, &["build"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("not trusted"), "{err}");
+    assert!(!read(root, "public/posts/p1/index.html").contains("garbage"));
+    // `--verify` checks every file; a sound tree passes it silently.
+    post(root, 10, "p10", "", "edited thrice");
+    let out = run(root, &["build", "--verify"]);
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("not trusted"));
+}

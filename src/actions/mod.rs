@@ -79,5 +79,6 @@ pub fn rebuild(root: &std::path::Path) -> anyhow::Result<crate::pipeline::Report
         publish_log: true,
         private_output: Some(root.join(".social").join("private")),
         exiting: false,
+        verify: false,
     })
 }

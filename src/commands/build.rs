@@ -19,6 +19,7 @@ pub fn run(root: &Path, args: &BuildArgs) -> anyhow::Result<ExitCode> {
         publish_log: !args.drafts,
         private_output: Some(root.join(".social").join("private")),
         exiting: true,
+        verify: args.verify,
     })?;
     println!("built {}: {report}", output.display());
     Ok(ExitCode::SUCCESS)

@@ -90,6 +90,7 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         publish_log: false,
         private_output: Some(private),
         exiting: false,
+        verify: false,
     };
     rebuild(&opts, &state);
     let running = front.start()?;

@@ -326,6 +326,7 @@ impl Sidecar {
             publish_log: true,
             private_output: Some(self.node.root.join(".social").join("private")),
             exiting: false,
+            verify: false,
         };
         let threads = self.threads_changed.swap(false, Ordering::SeqCst);
         match pipeline::build(&opts) {
