@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fixture;
+pub mod proxied;
 pub mod web;
 pub mod webdriver;
 
