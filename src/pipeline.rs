@@ -193,7 +193,9 @@ pub fn build(opts: &Options) -> anyhow::Result<Report> {
     loaded.site.set_friends(friends, friend_posts);
     timer.lap("friends");
 
-    let conv = conversations::load(&store, &loaded.site, &keys)?;
+    let mut conv = conversations::load(&store, &loaded.site, &keys)?;
+    // Approved Webmentions join the threads (kept apart: they read `Conv`).
+    webmentions::add(&store, &loaded.site, &mut conv)?;
     let mut fps = plan::Fingerprints::of(&loaded, opts.drafts);
     conversations::mix(&conv, &loaded.site, &keys, &mut fps.entry);
     let (items, sealer, change_log) =

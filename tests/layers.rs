@@ -7,7 +7,8 @@
 //!
 //! `KNOWN` lists the crossings that still exist (none since issue #10).
 //! The test fails on a new crossing, and on a listed one that is gone (so
-//! the list only shrinks).
+//! the list only shrinks). A second test fails on any circle of imports
+//! between files that are not each other's parent or child.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -142,7 +143,12 @@ fn the_protocol_module_does_no_io() {
     // protocol.rs and its parts (protocol_conv.rs, protocol_epochs.rs);
     // the tests file may do what it likes.
     let mut text = String::new();
-    for name in ["protocol.rs", "protocol_conv.rs", "protocol_epochs.rs"] {
+    for name in [
+        "protocol.rs",
+        "protocol_conv.rs",
+        "protocol_epochs.rs",
+        "protocol_reject.rs",
+    ] {
         text += &std::fs::read_to_string(dir.join(name)).unwrap();
     }
     for io in [
@@ -167,4 +173,249 @@ fn the_reader_sees_grouped_and_qualified_paths() {
         .map(|s| s.to_string())
         .collect();
     assert_eq!(found, want);
+}
+
+/// The module path of a file: `src/a/b.rs` and `src/a/b/mod.rs` are
+/// `["a", "b"]`; `src/lib.rs` and `src/main.rs` are the crate root.
+fn module_path(src: &Path, file: &Path) -> Vec<String> {
+    let rel = file.strip_prefix(src).unwrap().with_extension("");
+    let mut parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if matches!(
+        parts.last().map(String::as_str),
+        Some("mod" | "lib" | "main")
+    ) {
+        parts.pop();
+    }
+    parts
+}
+
+/// Every path a file names through `crate::` or `super::` (groups
+/// expanded), outside comments and its unit tests, as absolute module paths.
+fn named_paths(text: &str, here: &[String]) -> Vec<Vec<String>> {
+    let code = text.split("#[cfg(test)]").next().unwrap_or("");
+    let flat: String = code
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut out = Vec::new();
+    let bytes = flat.as_bytes();
+    let mut i = 0;
+    while i < flat.len() {
+        let rest = &flat[i..];
+        let (base, skip) =
+            if rest.starts_with("crate::") && !is_ident_byte(bytes, i.wrapping_sub(1)) {
+                (Vec::new(), "crate::".len())
+            } else if rest.starts_with("super::") && !is_ident_byte(bytes, i.wrapping_sub(1)) {
+                let mut base = here[..here.len().saturating_sub(1)].to_vec();
+                let mut skip = "super::".len();
+                while flat[i + skip..].starts_with("super::") {
+                    base.pop();
+                    skip += "super::".len();
+                }
+                (base, skip)
+            } else {
+                i += rest.chars().next().map_or(1, char::len_utf8);
+                continue;
+            };
+        i += skip;
+        expand(&flat[i..], base, &mut out);
+    }
+    out
+}
+
+fn is_ident_byte(bytes: &[u8], at: usize) -> bool {
+    bytes
+        .get(at)
+        .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+}
+
+/// `a::b::{c, d::e}` after a prefix: every path it names.
+fn expand(text: &str, mut base: Vec<String>, out: &mut Vec<Vec<String>>) {
+    let mut rest = text;
+    loop {
+        let ident: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if ident.is_empty() {
+            if let Some(group) = rest.strip_prefix('{') {
+                let mut depth = 1;
+                let mut end = group.len();
+                for (k, c) in group.char_indices() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => depth -= 1,
+                        _ => {}
+                    }
+                    if depth == 0 {
+                        end = k;
+                        break;
+                    }
+                }
+                let inner = &group[..end];
+                let mut level = 0;
+                let mut start = 0;
+                for (k, c) in inner
+                    .char_indices()
+                    .chain(std::iter::once((inner.len(), ',')))
+                {
+                    match c {
+                        '{' => level += 1,
+                        '}' => level -= 1,
+                        ',' if level == 0 => {
+                            expand(inner[start..k].trim(), base.clone(), out);
+                            start = k + 1;
+                        }
+                        _ => {}
+                    }
+                }
+                return;
+            }
+            break;
+        }
+        base.push(ident.clone());
+        rest = &rest[ident.len()..];
+        match rest.strip_prefix("::") {
+            Some(r) => rest = r,
+            None => break,
+        }
+    }
+    out.push(base);
+}
+
+/// Strongly connected groups of more than one file (Tarjan), each sorted.
+fn circles(
+    edges: &std::collections::BTreeMap<Vec<String>, BTreeSet<Vec<String>>>,
+) -> Vec<Vec<Vec<String>>> {
+    struct T<'a> {
+        edges: &'a std::collections::BTreeMap<Vec<String>, BTreeSet<Vec<String>>>,
+        index: std::collections::HashMap<&'a Vec<String>, (usize, usize)>,
+        stack: Vec<&'a Vec<String>>,
+        on: BTreeSet<&'a Vec<String>>,
+        next: usize,
+        found: Vec<Vec<Vec<String>>>,
+    }
+    fn visit<'a>(t: &mut T<'a>, v: &'a Vec<String>) {
+        t.index.insert(v, (t.next, t.next));
+        t.next += 1;
+        t.stack.push(v);
+        t.on.insert(v);
+        for w in t.edges.get(v).into_iter().flatten() {
+            let Some((w, _)) = t.edges.get_key_value(w) else {
+                continue;
+            };
+            if !t.index.contains_key(w) {
+                visit(t, w);
+                let low = t.index[w].1.min(t.index[v].1);
+                t.index.get_mut(v).unwrap().1 = low;
+            } else if t.on.contains(w) {
+                let low = t.index[w].0.min(t.index[v].1);
+                t.index.get_mut(v).unwrap().1 = low;
+            }
+        }
+        if t.index[v].0 == t.index[v].1 {
+            let mut group = Vec::new();
+            while let Some(w) = t.stack.pop() {
+                t.on.remove(w);
+                group.push(w.clone());
+                if w == v {
+                    break;
+                }
+            }
+            if group.len() > 1 {
+                group.sort();
+                t.found.push(group);
+            }
+        }
+    }
+    let mut t = T {
+        edges,
+        index: Default::default(),
+        stack: Vec::new(),
+        on: BTreeSet::new(),
+        next: 0,
+        found: Vec::new(),
+    };
+    for v in edges.keys() {
+        if !t.index.contains_key(v) {
+            visit(&mut t, v);
+        }
+    }
+    t.found
+}
+
+/// The file edges of `src/`: A → B when A names something of B, and B is
+/// neither A's parent nor its child (a module and its own parts may use
+/// each other).
+fn file_edges() -> std::collections::BTreeMap<Vec<String>, BTreeSet<Vec<String>>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let modules: BTreeSet<Vec<String>> = files.iter().map(|f| module_path(&src, f)).collect();
+    let mut edges = std::collections::BTreeMap::new();
+    for file in &files {
+        let here = module_path(&src, file);
+        let text = std::fs::read_to_string(file).unwrap();
+        let mut to = BTreeSet::new();
+        for path in named_paths(&text, &here) {
+            // The longest prefix that is a file.
+            let target = (0..=path.len())
+                .rev()
+                .map(|n| path[..n].to_vec())
+                .find(|p| modules.contains(p));
+            let Some(target) = target else { continue };
+            let related = target.starts_with(&here) || here.starts_with(&target);
+            if !related {
+                to.insert(target);
+            }
+        }
+        edges.entry(here).or_insert_with(BTreeSet::new).extend(to);
+    }
+    edges
+}
+
+#[test]
+fn no_files_import_each_other_in_a_circle() {
+    let found = circles(&file_edges());
+    let named: Vec<String> = found
+        .iter()
+        .map(|g| {
+            g.iter()
+                .map(|m| m.join("::"))
+                .collect::<Vec<_>>()
+                .join(" <-> ")
+        })
+        .collect();
+    assert!(named.is_empty(), "circles of imports: {named:#?}");
+}
+
+#[test]
+fn the_circle_finder_finds_circles_and_paths() {
+    let here = vec!["http".to_string(), "message".to_string()];
+    let paths = named_paths(
+        "use super::front::{Head, x::{y, z}};\nlet a = crate::store::Store::open(); // crate::cli\nsuper::super::lib_item();",
+        &here,
+    );
+    let joined: BTreeSet<String> = paths.iter().map(|p| p.join("::")).collect();
+    for want in [
+        "http::front::Head",
+        "http::front::x::y",
+        "http::front::x::z",
+        "store::Store::open",
+        "lib_item",
+    ] {
+        assert!(joined.contains(want), "{want} in {joined:?}");
+    }
+    assert!(!joined.iter().any(|p| p.contains("cli")));
+    let m = |s: &str| s.split("::").map(str::to_string).collect::<Vec<_>>();
+    let mut edges = std::collections::BTreeMap::new();
+    edges.insert(m("a"), [m("b")].into_iter().collect::<BTreeSet<_>>());
+    edges.insert(m("b"), [m("c")].into_iter().collect());
+    edges.insert(m("c"), [m("a")].into_iter().collect());
+    edges.insert(m("d"), [m("a")].into_iter().collect());
+    assert_eq!(circles(&edges), vec![vec![m("a"), m("b"), m("c")]]);
 }

@@ -1,8 +1,11 @@
 //! `microsocial outbox`: list, retry or drop queued messages.
 
+use super::when::human;
 use crate::cli::{OutboxAction, OutboxArgs};
 use crate::federation::friends::Node;
 use crate::store::{rfc3339, OutMsg};
+use crate::timezone::Zone;
+use crate::words::count;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -49,10 +52,7 @@ fn list(node: &Node, json: bool) -> anyhow::Result<ExitCode> {
         println!("the outbox is empty");
     }
     for m in &entries {
-        println!(
-            "{}",
-            super::status::outbox_line(m, node.config.site.timezone)
-        );
+        println!("{}", outbox_line(m, node.config.site.timezone));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -69,4 +69,23 @@ fn entry_json(m: &OutMsg) -> serde_json::Value {
 pub fn summary(entries: &[OutMsg]) -> String {
     let pending = entries.iter().filter(|m| m.state == "pending").count();
     format!("{pending} pending, {} failed", entries.len() - pending)
+}
+
+/// One outbox entry, for `status` and `outbox`.
+pub fn outbox_line(m: &OutMsg, zone: Zone) -> String {
+    format!(
+        "  {} {} to {}: {}, {}{}",
+        m.kind,
+        m.id,
+        m.recipient,
+        count(m.attempts, "attempt"),
+        if m.state == "pending" {
+            format!("next {}", human(zone, Some(m.next_attempt)))
+        } else {
+            "gave up".into()
+        },
+        m.last_error
+            .as_deref()
+            .map_or(String::new(), |e| format!(", last error: {e}"))
+    )
 }

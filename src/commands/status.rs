@@ -1,33 +1,11 @@
 //! `microsocial status`
 
+use super::when::human;
 use crate::federation::friends::Node;
 use crate::federation::outbox::lock;
-use crate::store::OutMsg;
 use crate::words::count;
 use std::path::Path;
 use std::process::ExitCode;
-
-use super::when::human;
-use crate::timezone::Zone;
-
-/// One outbox entry, for `status` and `outbox`.
-pub fn outbox_line(m: &OutMsg, zone: Zone) -> String {
-    format!(
-        "  {} {} to {}: {}, {}{}",
-        m.kind,
-        m.id,
-        m.recipient,
-        count(m.attempts, "attempt"),
-        if m.state == "pending" {
-            format!("next {}", human(zone, Some(m.next_attempt)))
-        } else {
-            "gave up".into()
-        },
-        m.last_error
-            .as_deref()
-            .map_or(String::new(), |e| format!(", last error: {e}"))
-    )
-}
 
 pub fn run(root: &Path, deep: bool) -> anyhow::Result<ExitCode> {
     let node = Node::open(root)?;
@@ -95,7 +73,7 @@ pub fn run(root: &Path, deep: bool) -> anyhow::Result<ExitCode> {
     let outbox = lock(&node.store).outbox()?;
     println!("\noutbox: {}", super::outbox::summary(&outbox));
     for m in &outbox {
-        println!("{}", outbox_line(m, tz));
+        println!("{}", super::outbox::outbox_line(m, tz));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -16,17 +16,7 @@ use std::sync::Mutex;
 /// Most archive pages read to catch up in one pull.
 pub const MAX_CATCHUP_PAGES: u64 = 50;
 
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct PullReport {
-    pub not_modified: bool,
-    pub applied: usize,
-    pub skipped: usize,
-    pub requests: usize,
-    /// Older items dropped to stay within `max_items_per_friend`.
-    pub dropped: usize,
-    /// Changes that stored or dropped replies (a thread may have changed).
-    pub replies: usize,
-}
+pub use super::pull_report::PullReport;
 
 /// Pulls new changes from `friend_url`'s feed into the store.
 pub fn pull(

@@ -3,9 +3,9 @@
 //! decrypted and its signature checked.
 
 use super::client::{Client, Fetched, MAX_DOCUMENT};
-use super::ingest::PullReport;
 use super::outbox::lock;
 use super::protocol::{self, Change};
+use super::pull_report::PullReport;
 use super::{private, sanitize};
 use crate::store::{FriendItem, Store};
 use anyhow::{anyhow, bail};

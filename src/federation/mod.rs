@@ -19,6 +19,7 @@ pub mod outbox;
 pub mod private;
 pub mod profile;
 pub mod protocol;
+mod pull_report;
 pub mod reaction;
 pub mod remote_images;
 pub mod reply;

@@ -21,9 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Carries the client's address to the handlers; any copy a client sends
-/// is dropped.
-pub const PEER_HEADER: &str = "X-Microsocial-Peer";
+pub use super::message::PEER_HEADER;
 
 /// How often a connection waiting on a slow response checks for a client that left.
 const LIVENESS: Duration = Duration::from_secs(1);

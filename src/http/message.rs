@@ -2,8 +2,11 @@
 //! the front needs them: what to forward, and whether a connection can be
 //! kept after a response.
 
-use super::front::PEER_HEADER;
 use std::net::IpAddr;
+
+/// Carries the client's address to the handlers; any copy a client sends
+/// is dropped.
+pub const PEER_HEADER: &str = "X-Microsocial-Peer";
 
 /// Request headers not forwarded: hop-by-hop ones, and ours.
 const DROPPED: [&str; 7] = [

@@ -87,7 +87,6 @@ pub(super) fn load(store: &Store, site: &Site, keys: &keys::Keys) -> anyhow::Res
     own_replies(site, &mut conv, &rows, &view_key);
     reactions(store, &own, &mut conv)?;
     parents(store, site, &mut conv)?;
-    super::webmentions::add(store, site, &mut conv)?;
     Ok(conv)
 }
 
