@@ -31,6 +31,7 @@ pub fn deliver(node: &Node) -> anyhow::Result<Vec<Sent>> {
         &node.me,
         node.config.federation.retry_initial_ms,
         crate::store::Lane::Messages,
+        &[crate::webmention::COURIER],
     )?;
     described(node, results)
 }

@@ -85,10 +85,19 @@ fn jitter() -> f64 {
     u32::from_le_bytes(b) as f64 / (u32::MAX as f64 + 1.0)
 }
 
-/// Sends one attempt of `m` (fresh `sent` and signature, same id).
-pub fn attempt(client: &Client, me: &Me, m: &OutMsg) -> Delivery {
-    if m.kind == crate::webmention::send::KIND {
-        return crate::webmention::send::attempt(client, m);
+/// How an entry of a kind that is no Microsocial message is sent (a
+/// Webmention today, ActivityPub later). The layer that owns the kind
+/// passes it in, so this queue knows nothing of what it carries.
+pub type Courier = fn(&Client, &OutMsg) -> Delivery;
+
+/// The couriers a caller registers, by entry kind.
+pub type Couriers<'a> = &'a [(&'a str, Courier)];
+
+/// Sends one attempt of `m`: through its kind's courier, or as a signed
+/// Microsocial message (fresh `sent` and signature, same id).
+pub fn attempt(client: &Client, me: &Me, m: &OutMsg, couriers: Couriers) -> Delivery {
+    if let Some((_, send)) = couriers.iter().find(|(kind, _)| *kind == m.kind) {
+        return send(client, m);
     }
     let body: serde_json::Value = match serde_json::from_str(&m.body) {
         Ok(b) => b,
@@ -150,6 +159,7 @@ pub fn deliver_due(
     me: &Me,
     retry_initial_ms: u64,
     lane: Lane,
+    couriers: Couriers,
 ) -> anyhow::Result<Vec<(OutMsg, Delivery)>> {
     let due = lock(store).claim_due(now_ms(), LEASE_MS, batch(lane), lane)?;
     if due.is_empty() {
@@ -163,7 +173,7 @@ pub fn deliver_due(
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(m) = due.get(i) else { break };
-                let outcome = attempt(client, me, m);
+                let outcome = attempt(client, me, m, couriers);
                 results
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())

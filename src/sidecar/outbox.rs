@@ -60,6 +60,7 @@ impl Sidecar {
             &live.me,
             live.config.federation.retry_initial_ms,
             lane,
+            &[crate::webmention::COURIER],
         ) {
             Ok(results) => {
                 for (m, d) in results {

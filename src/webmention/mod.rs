@@ -18,3 +18,6 @@ pub mod hentry;
 pub mod html;
 pub mod receive;
 pub mod send;
+
+/// How the outbox sends a queued Webmention (its lane is `Webmentions`).
+pub const COURIER: (&str, crate::federation::outbox::Courier) = (send::KIND, send::attempt);
