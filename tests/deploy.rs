@@ -55,13 +55,19 @@ fn the_documented_nginx_config_serves_the_site_and_the_sidecar() {
 }
 
 /// `proxy_set_header Host $host` (no port) also works: the sidecar checks
-/// a form's Origin against the site's configured address first.
+/// a form's Origin against the site's configured address first. Here the
+/// friend trusts the test CA through the system store (`SSL_CERT_FILE`),
+/// not `extra_ca_file`.
 #[test]
 fn nginx_with_host_instead_of_http_host_works_too() {
     nginx_walk_through(Some("proxy_set_header Host $host;"));
 }
 
 fn nginx_walk_through(host_line: Option<&str>) {
+    let trust = match host_line {
+        Some(_) => proxied::Trust::SystemStore,
+        None => proxied::Trust::ExtraCaFile,
+    };
     let Some(nginx) = proxied::proxy_bin("nginx") else {
         return;
     };
@@ -125,7 +131,7 @@ fn nginx_walk_through(host_line: Option<&str>) {
         .spawn()
         .unwrap();
     let _nginx = proxied::started(nginx, &work.join("stderr.log"));
-    proxied::walk_through(&mut ann, "nginx");
+    proxied::walk_through_trusting(&mut ann, "nginx", trust);
 }
 
 #[test]

@@ -28,6 +28,8 @@ pub struct Site {
     pub dir: tempfile::TempDir,
     pub port: u16,
     pub sidecar: Option<Child>,
+    /// Environment for every command and the sidecar (e.g. SSL_CERT_FILE).
+    pub env: Vec<(String, String)>,
 }
 
 pub fn free_port() -> u16 {
@@ -85,6 +87,7 @@ impl Site {
             dir,
             port,
             sidecar: None,
+            env: Vec::new(),
         };
         site.ok(&["build"]);
         site
@@ -119,6 +122,7 @@ impl Site {
             .arg("--root")
             .arg(self.root())
             .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .output()
             .unwrap()
     }
@@ -140,6 +144,7 @@ impl Site {
             .arg("--root")
             .arg(self.root())
             .arg("sidecar")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

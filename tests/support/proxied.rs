@@ -220,6 +220,18 @@ pub fn big_png(size: usize) -> Vec<u8> {
 /// Everything the deploying guide promises, through `proxy` (already
 /// serving https://localhost:PORT/ in front of Ann's sidecar).
 pub fn walk_through(ann: &mut Ann, what: &str) {
+    walk_through_trusting(ann, what, Trust::ExtraCaFile)
+}
+
+/// How the friend on plain http trusts the test CA.
+pub enum Trust {
+    /// `[federation] extra_ca_file`.
+    ExtraCaFile,
+    /// The operating system's store, pointed at the CA by `SSL_CERT_FILE`.
+    SystemStore,
+}
+
+pub fn walk_through_trusting(ann: &mut Ann, what: &str, trust: Trust) {
     let agent = ann.agent();
     let health = format!("{}health", ann.url());
     wait_until(&format!("{what} answers"), || {
@@ -227,8 +239,18 @@ pub fn walk_through(ann: &mut Ann, what: &str) {
     });
 
     // A friend on plain loopback http who trusts the test CA.
-    let ca_line = format!("extra_ca_file = \"{}\"\n", ann.ca.display());
-    let mut bo = Site::with_port("Bo", free_port(), &ca_line);
+    let mut bo = match trust {
+        Trust::ExtraCaFile => {
+            let ca_line = format!("extra_ca_file = \"{}\"\n", ann.ca.display());
+            Site::with_port("Bo", free_port(), &ca_line)
+        }
+        Trust::SystemStore => {
+            let mut bo = Site::with_port("Bo", free_port(), "");
+            let ca = ann.ca.display().to_string();
+            bo.env.push(("SSL_CERT_FILE".into(), ca));
+            bo
+        }
+    };
     bo.start();
     let said = ann.run(&["friends", "add", &bo.url()]);
     assert!(said.contains("delivered"), "{said}");
