@@ -97,9 +97,26 @@ pub struct Slot {
     ip: IpAddr,
 }
 
+/// Whom a connection counts against: an IPv4 address (also when written
+/// as an IPv4-mapped IPv6 one), or an IPv6 client's /64, which one client
+/// usually holds whole (the request limits group the same way).
+fn client_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::from([s[0], s[1], s[2], s[3], 0, 0, 0, 0])
+            }
+        },
+    }
+}
+
 impl Connections {
     /// A slot for a new connection from `ip`, or None when a cap is reached.
     pub fn admit(&self, ip: IpAddr, limits: &Limits) -> Option<Slot> {
+        let ip = client_of(ip);
         let mut open = guard(&self.0);
         let mine = open.per_ip.get(&ip).copied().unwrap_or(0);
         if open.total >= limits.max_connections || mine >= limits.max_per_ip {
@@ -133,6 +150,26 @@ mod tests {
 
     fn ip(last: u8) -> IpAddr {
         IpAddr::from([127, 0, 0, last])
+    }
+
+    #[test]
+    fn an_ipv6_client_counts_by_its_64() {
+        let limits = Limits::new(std::sync::Arc::new(|_| 0));
+        let open = Connections::default();
+        let in_64 = |n: u16| IpAddr::from([0x2001, 0xdb8, 1, 2, 0, 0, 0, n]);
+        let slots: Vec<_> = (0..limits.max_per_ip as u16)
+            .map(|n| open.admit(in_64(n), &limits).expect("under the cap"))
+            .collect();
+        assert!(
+            open.admit(in_64(999), &limits).is_none(),
+            "one /64 is one client"
+        );
+        let other = IpAddr::from([0x2001, 0xdb8, 1, 3, 0, 0, 0, 1]);
+        assert!(open.admit(other, &limits).is_some());
+        drop(slots);
+        assert!(open.admit(in_64(999), &limits).is_some());
+        let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        assert_eq!(super::client_of(mapped), IpAddr::from([192, 0, 2, 7]));
     }
 
     #[test]
