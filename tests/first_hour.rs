@@ -47,16 +47,8 @@ fn get_until(url: &str, limit: Duration) -> (u16, String) {
     }
 }
 
-struct Killed(std::process::Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(root: &Path, port: u16) -> Killed {
-    Killed(
+fn serve(root: &Path, port: u16) -> Running {
+    Running(
         Command::new(BIN)
             .arg("--root")
             .arg(root)
@@ -176,7 +168,7 @@ fn an_inbox_the_sidecar_does_not_listen_on_is_reported() {
     );
     // The sidecar says so at start, too.
     let port = free_port();
-    let mut child = Killed(
+    let mut child = Running(
         Command::new(BIN)
             .arg("--root")
             .arg(root)

@@ -4,9 +4,8 @@
 
 mod support;
 
-use socket2::{Domain, Socket, Type};
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -15,17 +14,7 @@ use support::*;
 
 /// A TCP connection to `port` from 127.0.0.2.
 fn attacker(port: u16) -> TcpStream {
-    let s = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-    s.bind(&SocketAddr::from(([127, 0, 0, 2], 0)).into())
-        .unwrap();
-    s.connect_timeout(
-        &SocketAddr::from(([127, 0, 0, 1], port)).into(),
-        Duration::from_secs(2),
-    )
-    .unwrap();
-    let s: TcpStream = s.into();
-    s.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
-    s
+    connect_from([127, 0, 0, 2], port)
 }
 
 /// Sends `request` from 127.0.0.2 and reads the answer until close (3 s at most).

@@ -174,12 +174,7 @@ fn a_live_stream_ends_when_its_session_is_revoked() {
 /// `port`: the status code.
 fn try_password(from: [u8; 4], port: u16, origin: &str, pw: &str) -> u16 {
     use std::io::{Read as _, Write as _};
-    let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    let local = std::net::SocketAddr::from((from, 0));
-    sock.bind(&local.into()).unwrap();
-    let to = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    sock.connect(&to.into()).unwrap();
-    let mut tcp: std::net::TcpStream = sock.into();
+    let mut tcp = support::connect_from(from, port);
     tcp.set_read_timeout(Some(std::time::Duration::from_secs(20)))
         .unwrap();
     let body = format!("password={}", pw.replace(' ', "+"));

@@ -10,14 +10,21 @@ use rustls_pki_types::CertificateDer;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
+/// The built-in list and the system's store, read once per process (the
+/// store is hundreds of files).
 fn roots() -> RootCertStore {
-    let mut roots = RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    // A store that cannot be read (no CA package installed) leaves the
-    // built-in list, which is what a site without one needs.
-    let native = rustls_native_certs::load_native_certs();
-    roots.add_parsable_certificates(native.certs);
-    roots
+    static ROOTS: OnceLock<RootCertStore> = OnceLock::new();
+    ROOTS
+        .get_or_init(|| {
+            let mut roots = RootCertStore::empty();
+            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            // A store that cannot be read (no CA package installed) leaves
+            // the built-in list, which is what a site without one needs.
+            let native = rustls_native_certs::load_native_certs();
+            roots.add_parsable_certificates(native.certs);
+            roots
+        })
+        .clone()
 }
 
 fn config(roots: RootCertStore) -> Arc<rustls::ClientConfig> {
@@ -31,7 +38,7 @@ fn config(roots: RootCertStore) -> Arc<rustls::ClientConfig> {
     )
 }
 
-/// The built-in and system roots, read once per process.
+/// A client configuration with the built-in and system roots.
 pub fn base() -> Arc<rustls::ClientConfig> {
     static BASE: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
     BASE.get_or_init(|| config(roots())).clone()

@@ -307,3 +307,31 @@ pub fn in_table(text: &str, table: &str, lines: &str) -> String {
     };
     text.replacen(&header, &format!("{header}{lines}{nl}"), 1)
 }
+
+/// A child process that is killed when dropped (a test that fails early
+/// leaves no server behind).
+pub struct Running(pub Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A TCP connection to 127.0.0.1:`port` from the loopback address `from`
+/// (127.0.0.N), so that a test can be several clients.
+pub fn connect_from(from: [u8; 4], port: u16) -> std::net::TcpStream {
+    use socket2::{Domain, Socket, Type};
+    let s = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    s.bind(&std::net::SocketAddr::from((from, 0)).into())
+        .unwrap();
+    s.connect_timeout(
+        &std::net::SocketAddr::from(([127, 0, 0, 1], port)).into(),
+        Duration::from_secs(2),
+    )
+    .unwrap();
+    let s: std::net::TcpStream = s.into();
+    s.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
+    s
+}

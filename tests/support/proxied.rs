@@ -89,14 +89,6 @@ pub fn started(mut child: Child, stderr: &Path) -> Running {
     Running(child)
 }
 
-pub struct Running(pub Child);
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Ann's site behind the proxy at https://localhost:PORT/.
 pub struct Ann {
     pub dir: tempfile::TempDir,
